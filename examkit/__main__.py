@@ -1,0 +1,5 @@
+import sys
+
+from examkit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,109 @@
+"""``examkit`` command line: a thin shell over the Python API.
+
+Each subcommand's handler lives beside the code it drives (``<module>.cli_<name>(args) -> int``);
+this module only parses arguments, sets the language and turns examkit errors into messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from examkit import __version__
+from examkit.exceptions import ExamkitError
+from examkit.i18n import set_lang
+
+FORMATS = ("table", "csv", "json")
+
+# subcommand → "module:function" handling it
+HANDLERS = {
+    "schedule": "examkit.schedule_cli:cli_schedule",
+    "run": "examkit.execute_cli:cli_run",
+    "demo": "examkit.demo.cli:cli_demo",
+    "validate": "examkit.validate:cli_validate",
+    "passrates": "examkit.analytics:cli_passrates",
+    "fees": "examkit.fees:cli_fees",
+    "check-outputs": "examkit.check_outputs:cli_check_outputs",
+    "kernel": "examkit.execute_cli:cli_kernel",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="examkit", description="1+X 呼叫中心客户服务与管理 考务工具 / exam kit")
+    p.add_argument("--version", action="version", version=f"examkit {__version__}")
+    p.add_argument("--lang", choices=("zh", "en"), default=None, help="message language (default zh)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("schedule", help="the notice's exam schedule")
+    s.add_argument("--year", type=int, default=2023)
+    s.add_argument("--format", choices=FORMATS, default="table")
+
+    s = sub.add_parser("run", help="run every batch's notebooks with papermill")
+    s.add_argument("params", nargs="+", help="params/<batch>.yaml files")
+    s.add_argument("--jobs", type=int, default=2)
+    s.add_argument("--out", default="outputs")
+    s.add_argument("--notebooks", default=None, help="comma list (default: grading,pass_rates,fees)")
+    s.add_argument("--pdf", action="store_true", help="also print each report to PDF with a local Chromium")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("demo", help="generate the demo year and run every batch")
+    s.add_argument("--workdir", default=".", help="project folder (params/, data/demo/, outputs/)")
+    s.add_argument("--out", default=None, help="outputs folder (default WORKDIR/outputs)")
+    s.add_argument("--jobs", type=int, default=2)
+    s.add_argument("--seed", type=int, default=2023)
+    s.add_argument("--batches", default=None, help="comma list of batch ids (default: all)")
+    s.add_argument("--quiet", action="store_true")
+
+    s = sub.add_parser("validate", help="check a registrations file against the notice's rules")
+    s.add_argument("registrations")
+    s.add_argument("--schools", default=None)
+    s.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    s.add_argument("--params-dir", default=None, help="settings folder (column mapping)")
+
+    s = sub.add_parser("passrates", help="pass rates with Wilson intervals")
+    s.add_argument("--registrations", required=True, nargs="+")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scores")
+    g.add_argument("--gradebook")
+    s.add_argument("--by", default="batch,level")
+    s.add_argument("--format", choices=FORMATS, default="table")
+    s.add_argument("--schools", default=None)
+
+    s = sub.add_parser("fees", help="fee reconciliation per paying school and batch")
+    s.add_argument("--registrations", required=True, nargs="+")
+    s.add_argument("--payments", required=True)
+    s.add_argument("--schools", default=None)
+    s.add_argument("--prices", default=None)
+    s.add_argument("--format", choices=FORMATS, default="table")
+    s.add_argument("--xlsx", default=None)
+    s.add_argument("--unmatched", default=None)
+
+    s = sub.add_parser("check-outputs", help="scan rendered reports for network references and personal data")
+    s.add_argument("dir")
+
+    s = sub.add_parser("kernel", help="register this Python as the 'examkit' Jupyter kernel")
+    s.add_argument("action", choices=("install",))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")  # Chinese output on a Windows console
+    args = build_parser().parse_args(argv)
+    if args.lang:
+        set_lang(args.lang)
+    module, func = HANDLERS[args.command].split(":")
+    try:
+        handler = getattr(importlib.import_module(module), func)
+        return int(handler(args) or 0)
+    except ExamkitError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The built-in demo year: generate realistic inputs, then run every batch like a real site would."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+from examkit.demo.generate import (
+    FILE_FORMATS,
+    REG_HEADERS,
+    DemoYear,
+    generate_year,
+    registration_rows,
+    schools_rows,
+    write_json,
+    write_table,
+)
+from examkit.money import format_yuan_plain
+
+STATUS_ZH = {"graded": "", "absent": "缺考", "void": "违纪"}
+SCHOOL_HEADERS = ["院校代码", "院校名称", "省份", "是否试点", "备案", "师资培训证书编号", "别名"]
+
+
+def registrations_file(data_dir: Path, batch_id: str, index: int) -> Path:
+    fmt = FILE_FORMATS[index % len(FILE_FORMATS)]
+    return data_dir / "registrations" / f"{batch_id}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+
+
+def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None = None) -> DemoYear:
+    """Generate the demo year and write its input files under ``data_dir``."""
+    from examkit.config import load_settings
+    from examkit.demo.payments import PAYMENT_HEADERS, payment_rows
+    from examkit.money import yuan_to_fen
+    from examkit.rubric import load_rubric
+
+    data_dir = Path(data_dir)
+    demo = generate_year(seed, params_dir=params_dir)
+    rng = random.Random(seed + 1)
+    write_table(schools_rows(), SCHOOL_HEADERS, data_dir / "schools.xlsx", "xlsx")
+    for i, b in enumerate(demo.notice.batches):
+        fmt = FILE_FORMATS[i % len(FILE_FORMATS)]
+        rows = registration_rows(demo.registrations[b.id], style=i)
+        write_table(rows, list(REG_HEADERS.values()), registrations_file(data_dir, b.id, i), fmt)
+    for b in demo.notice.batches:
+        rubric = load_rubric(b.level, params_dir)
+        headers = ["考生号", *[i.name_zh for i in rubric.items], "状态"]
+        rows = []
+        for cand_no, sc in demo.scores[b.id].items():
+            row = {"考生号": cand_no, "状态": STATUS_ZH[sc["status"]]}
+            row.update({i.name_zh: sc["marks"][i.id] for i in rubric.items if i.id in sc["marks"]})
+            rows.append(row)
+        write_table(rows, headers, data_dir / "scores" / f"{b.id}.xlsx", "xlsx")
+    prices = load_settings("prices.yaml", params_dir).get("prices") or {}
+    prices_fen = {prov: {lv: yuan_to_fen(v) for lv, v in levels.items()} for prov, levels in prices.items()}
+    pay, planted_pay = payment_rows(demo, rng, prices_fen)
+    for r in pay:
+        r["金额(元)"] = format_yuan_plain(r["fen"])
+    write_table(pay, PAYMENT_HEADERS, data_dir / "payments.csv", "csv-gbk")
+    demo.planted["payments"] = planted_pay
+    write_json(demo.planted, data_dir / "planted.json")
+    return demo
+
+
+def prepare_project(workdir: str | Path) -> Path:
+    """Make ``workdir`` a project folder: copy the shipped ``params/`` there unless it has its own."""
+    from examkit.resources import default_params_dir
+
+    workdir = Path(workdir)
+    params = workdir / "params"
+    if not params.is_dir():
+        shutil.copytree(default_params_dir(), params)
+    return params

@@ -1,0 +1,57 @@
+"""One exception hierarchy for examkit. Every message is user-facing and localised."""
+
+from __future__ import annotations
+
+
+class ExamkitError(Exception):
+    """Base of every error examkit raises on purpose; the CLI prints it without a traceback."""
+
+    exit_code = 2
+
+
+class NoticeError(ExamkitError):
+    """A batch, level or year the notice does not know."""
+
+
+class ConfigError(ExamkitError):
+    """A params or settings file that is missing or malformed."""
+
+
+class InputError(ExamkitError):
+    """An input file that cannot be used at all (not a table, no recognisable header)."""
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+class ValidationFailed(ExamkitError):
+    """Input rows broke the rules; ``findings`` lists every problem."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, findings: list | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []
+
+
+class RubricError(ExamkitError):
+    """A rubric that does not add up, or does not match the batch's recorded rubric."""
+
+
+class GradebookError(ExamkitError):
+    """A gradebook operation that was refused."""
+
+
+class StaleWriteError(GradebookError):
+    """Someone else changed this mark since it was read; ``current`` holds their value."""
+
+    def __init__(self, message: str, current: object = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class RunError(ExamkitError):
+    """One or more notebooks failed in a batch run."""
+
+    exit_code = 1

@@ -1,0 +1,39 @@
+"""Mainland resident ID numbers (GB 11643-1999): structure, date of birth, ISO 7064 MOD 11-2 check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def check_char(first17: str) -> str:
+    """The check character for the first 17 digits."""
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def birth_date(number: str) -> dt.date | None:
+    """The date of birth encoded in an 18-character number, or None when it is not a real date."""
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def is_valid(number: str) -> bool:
+    """18 characters, 17 digits then a digit or X, a real birth date, and the right check character."""
+    return (
+        len(number) == 18
+        and number[:17].isdigit()
+        and number[:17].isascii()
+        and (number[17].isdigit() or number[17] == "X")
+        and birth_date(number) is not None
+        and check_char(number[:17]) == number[17]
+    )
+
+
+def make(area: str, born: dt.date, seq: int) -> str:
+    """A well-formed number (for demo data): 6-digit area code, birth date, 3-digit sequence."""
+    first17 = f"{area}{born:%Y%m%d}{seq % 1000:03d}"
+    return first17 + check_char(first17)

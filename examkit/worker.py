@@ -1,0 +1,69 @@
+"""One notebook of one batch, in its own process: papermill, then the rendered report.
+
+Invoked by the runner as ``python -m examkit.worker SPEC_JSON``; prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from examkit.i18n import t
+
+
+def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf: bool = False) -> dict:
+    """Execute and render; on failure remove this notebook's old outputs so nothing stale looks complete."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from examkit.iorw import atomic_path
+    from examkit.render import render_html, write_pdf
+
+    src = Path(notebook)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    name = src.stem
+    final_ipynb, final_html = out / f"{name}.ipynb", out / f"{name}.html"
+    failed_ipynb = out / f"{name}.failed.ipynb"
+    try:
+        with atomic_path(final_ipynb) as tmp:
+            pm.execute_notebook(
+                str(src),
+                str(tmp),
+                parameters=parameters,
+                kernel_name=kernel,
+                language="python",
+                cwd=str(src.parent),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+            )
+            render_html(tmp, final_html)
+    except PapermillExecutionError as exc:
+        for stale in (final_ipynb, final_html):
+            stale.unlink(missing_ok=True)
+        error = t("run.cell_failed", cell=exc.exec_count, ename=exc.ename, evalue=exc.evalue)
+        return {"ok": False, "error": error}
+    failed_ipynb.unlink(missing_ok=True)
+    outputs = [str(final_ipynb), str(final_html)]
+    if pdf:
+        pdf_path = write_pdf(final_html, out / f"{name}.pdf")
+        if pdf_path:
+            outputs.append(str(pdf_path))
+    return {"ok": True, "outputs": outputs}
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    try:
+        result = execute_one(
+            spec["notebook"], spec["parameters"], spec["out_dir"], spec["kernel"], spec.get("pdf", False)
+        )
+    except Exception as exc:  # report, never a wall of traceback
+        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
