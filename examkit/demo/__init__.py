@@ -30,6 +30,8 @@ def registrations_file(data_dir: Path, batch_id: str, index: int) -> Path:
 def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None = None) -> DemoYear:
     """Generate the demo year and write its input files under ``data_dir``."""
     from examkit.config import load_settings
+    from examkit.demo import mistakes
+    from examkit.demo.grading import grade_demo
     from examkit.demo.payments import PAYMENT_HEADERS, payment_rows
     from examkit.money import yuan_to_fen
     from examkit.rubric import load_rubric
@@ -37,6 +39,7 @@ def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None =
     data_dir = Path(data_dir)
     demo = generate_year(seed, params_dir=params_dir)
     rng = random.Random(seed + 1)
+    demo.planted["registrations"] = mistakes.plant(demo, random.Random(seed + 2))
     write_table(schools_rows(), SCHOOL_HEADERS, data_dir / "schools.xlsx", "xlsx")
     for i, b in enumerate(demo.notice.batches):
         fmt = FILE_FORMATS[i % len(FILE_FORMATS)]
@@ -59,6 +62,7 @@ def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None =
     write_table(pay, PAYMENT_HEADERS, data_dir / "payments.csv", "csv-gbk")
     demo.planted["payments"] = planted_pay
     write_json(demo.planted, data_dir / "planted.json")
+    grade_demo(data_dir, demo, params_dir)
     return demo
 
 
