@@ -46,7 +46,7 @@ class RunReport:
 def _job_command(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool) -> list[str]:
     spec = {
         "notebook": str(notebooks_dir() / f"{notebook}.ipynb"),
-        "parameters": params.notebook_parameters(),
+        "parameters": {**params.notebook_parameters(), "report_mode": True},
         "out_dir": str(out_dir / params.batch),
         "kernel": kernel,
         "pdf": pdf,

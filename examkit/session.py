@@ -46,8 +46,11 @@ class BatchSession:
 
 def open_batch(batch: str, **params: object) -> BatchSession:
     """Start a batch report: set the language and return the session."""
+    from examkit.display import setup
+
     lang = str(params.get("lang") or "zh")
     set_lang(lang)
+    setup(lang)
     return BatchSession(batch_id=str(batch), params={"batch": batch, **params})
 
 

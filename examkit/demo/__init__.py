@@ -49,7 +49,10 @@ def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None =
         rubric = load_rubric(b.level, params_dir)
         headers = ["考生号", *[i.name_zh for i in rubric.items], "状态"]
         rows = []
+        excluded = {p["candidate_no"] for p in demo.planted["registrations"] if p.get("excluded") and p["batch"] == b.id}
         for cand_no, sc in demo.scores[b.id].items():
+            if cand_no in excluded:
+                continue
             row = {"考生号": cand_no, "状态": STATUS_ZH[sc["status"]]}
             row.update({i.name_zh: sc["marks"][i.id] for i in rubric.items if i.id in sc["marks"]})
             rows.append(row)
