@@ -10,7 +10,7 @@ _STRIP = re.compile(r"[\s,，￥¥元]|RMB|CNY", re.IGNORECASE)
 
 
 def yuan_to_fen(value: object) -> int:
-    """Parse an amount in yuan (``6,800.00``, ``￥6800``, 340, ``"360.5"``) to integer fen.
+    """Parse an amount in yuan (``6,800.00``, ``￥6800``, 25, ``"12.5"``) to integer fen.
 
     Raises ``ValueError`` when the text is not an amount or has fractions of a fen.
     """
@@ -36,7 +36,7 @@ def format_yuan(fen: int, symbol: str = "¥") -> str:
 
 
 def format_yuan_plain(fen: int) -> str:
-    """``34000`` → ``340``; ``34050`` → ``340.50`` (no symbol, no grouping)."""
+    """``2500`` → ``25``; ``2550`` → ``25.50`` (no symbol, no grouping)."""
     whole, part = divmod(abs(int(fen)), FEN_PER_YUAN)
     sign = "-" if fen < 0 else ""
     return f"{sign}{whole}" if part == 0 else f"{sign}{whole}.{part:02d}"
