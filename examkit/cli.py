@@ -26,6 +26,10 @@ HANDLERS = {
     "fees": "examkit.fees:cli_fees",
     "check-outputs": "examkit.check_outputs:cli_check_outputs",
     "kernel": "examkit.execute_cli:cli_kernel",
+    "grade": "examkit.grade_app:cli_grade",
+    "publish": "examkit.publicity:cli_publish",
+    "review": "examkit.publicity:cli_review",
+    "certificates": "examkit.certificates:cli_certificates",
 }
 
 
@@ -60,15 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--schools", default=None)
     s.add_argument("--format", choices=("text", "csv", "json"), default="text")
     s.add_argument("--params-dir", default=None, help="settings folder (column mapping)")
+    s.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help="message language (default zh)")
 
     s = sub.add_parser("passrates", help="pass rates with Wilson intervals")
-    s.add_argument("--registrations", required=True, nargs="+")
+    s.add_argument("--registrations", required=True, nargs="+", help="registrations files or folders")
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--scores")
-    g.add_argument("--gradebook")
-    s.add_argument("--by", default="batch,level")
+    g.add_argument("--scores", nargs="+", help="score sheets (final sheet with 总分, or one column per rubric item)")
+    g.add_argument("--gradebook", help="gradebook file (read only)")
+    s.add_argument("--by", default="batch,level", help="comma list of batch,level,school_code,site_code,province,candidate_type")
     s.add_argument("--format", choices=FORMATS, default="table")
     s.add_argument("--schools", default=None)
+    s.add_argument("--params-dir", default=None, help="settings folder (policy.yaml, columns.yaml, rubrics/)")
 
     s = sub.add_parser("fees", help="fee reconciliation per paying school and batch")
     s.add_argument("--registrations", required=True, nargs="+")
@@ -76,14 +82,52 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--schools", default=None)
     s.add_argument("--prices", default=None)
     s.add_argument("--format", choices=FORMATS, default="table")
-    s.add_argument("--xlsx", default=None)
-    s.add_argument("--unmatched", default=None)
+    s.add_argument("--xlsx", default=None, help="write the per-school statement (xlsx)")
+    s.add_argument("--unmatched", default=None, help="write the unmatched receipts (csv)")
+    s.add_argument("--params-dir", default=None, help="settings folder (policy.yaml, prices.yaml)")
+    s.add_argument("--gradebook", default=None, help="absent status, needed when policy bill_absent is false")
 
     s = sub.add_parser("check-outputs", help="scan rendered reports for network references and personal data")
     s.add_argument("dir")
 
     s = sub.add_parser("kernel", help="register this Python as the 'examkit' Jupyter kernel")
     s.add_argument("action", choices=("install",))
+
+    s = sub.add_parser("grade", help="serve the grading form as a local web page (Voila)")
+    s.add_argument("--batch", required=True, help="batch id (2023-08) or its Chinese name")
+    s.add_argument("--grader", default=None, help="your name as recorded with each mark (else typed in the page)")
+    s.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+    s.add_argument("--params-dir", default=None, help="folder with <batch>.yaml (default ./params)")
+    # publicity, review requests, certificates: the gradebook from --gradebook, else the batch's params file
+    target = argparse.ArgumentParser(add_help=False)
+    target.add_argument("--batch", required=True, help="batch id (2023-01) or its Chinese name")
+    tg = target.add_mutually_exclusive_group()
+    tg.add_argument("--gradebook", default=None, help="gradebook file")
+    tg.add_argument("--params", default=None, help="the batch's params file (default params/<batch>.yaml)")
+    target.add_argument("--params-dir", default=None, help="settings folder (policy.yaml) when using --gradebook")
+    target.add_argument("--by", default=None, help="your name, recorded in the gradebook (default: login name)")
+
+    s = sub.add_parser("publish", parents=[target], help="publish results: freeze, start publicity, write the list")
+    s.add_argument("--on", required=True, help="publish date YYYY-MM-DD (first day of the publicity period)")
+    s.add_argument("--out", default=None, help="folder for the publicity list (default: beside the gradebook)")
+
+    s = sub.add_parser("review", help="score review requests (复核) during the publicity period")
+    rs = s.add_subparsers(dest="review_action", required=True)
+    r = rs.add_parser("request", parents=[target], help="record a review request")
+    r.add_argument("--candidate", required=True, help="candidate number (考生号)")
+    r.add_argument("--requested-by", required=True, help="who asked (the candidate, a parent, the school…)")
+    r.add_argument("--on", default=None, help="date of the request YYYY-MM-DD (default today, Beijing time)")
+    r.add_argument("--reason", default=None)
+    r = rs.add_parser("decide", parents=[target], help="decide a request: re-mark items, or confirm the marks")
+    r.add_argument("--id", required=True, type=int, help="request number")
+    r.add_argument("--set", action="append", metavar="ITEM=MARK", help="re-marked item (id or name); repeat")
+    r.add_argument("--reason", default=None)
+    r = rs.add_parser("list", parents=[target], help="the batch's requests and outcomes")
+    r.add_argument("--format", choices=FORMATS, default="table")
+
+    s = sub.add_parser("certificates", parents=[target], help="issue certificates after the publicity period")
+    s.add_argument("--on", default=None, help="issue date YYYY-MM-DD (default today, Beijing time)")
+    s.add_argument("--out", default=None, help="folder for the issue lists (default: beside the gradebook)")
     return p
 
 

@@ -13,7 +13,17 @@ from examkit.i18n import t
 from examkit.resources import settings_file
 
 # Parameters whose values are paths; relative ones are resolved against the project folder.
-PATH_KEYS = ("registrations", "registrations_dir", "schools", "payments", "gradebook", "scores", "settings_dir")
+PATH_KEYS = (
+    "registrations",
+    "registrations_dir",
+    "schools",
+    "payments",
+    "gradebook",
+    "scores",
+    "settings_dir",
+    "theory_key",
+    "theory_responses",
+)
 
 
 def read_yaml(path: str | os.PathLike) -> dict:

@@ -55,3 +55,11 @@ class RunError(ExamkitError):
     """One or more notebooks failed in a batch run."""
 
     exit_code = 1
+
+
+class PublicityError(GradebookError):
+    """Refused because of a batch's publicity stage (frozen scores, review outside the period, too early to issue)."""
+
+
+class CertificateError(ExamkitError):
+    """A certificate that cannot be numbered or issued."""

@@ -100,6 +100,12 @@ def run(
     batches = [load_batch_params(p) for p in params_files]
     out = Path(out_dir).resolve()
     kernel = kernel or ensure_kernel()
+    if pdf:
+        from examkit.render import find_chromium
+
+        if find_chromium() is None:  # say so once, then render HTML only
+            print(t("report.no_chromium"), file=sys.stderr)
+            pdf = False
     tasks = [(b, nb) for b in batches for nb in notebooks]
     results: list[JobResult] = []
     bar = _progress(len(tasks)) if progress else None

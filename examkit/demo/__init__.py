@@ -30,9 +30,12 @@ def registrations_file(data_dir: Path, batch_id: str, index: int) -> Path:
 def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None = None) -> DemoYear:
     """Generate the demo year and write its input files under ``data_dir``."""
     from examkit.config import load_settings
+    from examkit.demo import double_marking as double_demo
     from examkit.demo import mistakes
+    from examkit.demo import theory as theory_demo
     from examkit.demo.grading import grade_demo
     from examkit.demo.payments import PAYMENT_HEADERS, payment_rows
+    from examkit.demo.publicity import publicize_demo
     from examkit.money import yuan_to_fen
     from examkit.rubric import load_rubric
 
@@ -45,6 +48,8 @@ def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None =
         fmt = FILE_FORMATS[i % len(FILE_FORMATS)]
         rows = registration_rows(demo.registrations[b.id], style=i)
         write_table(rows, list(REG_HEADERS.values()), registrations_file(data_dir, b.id, i), fmt)
+    demo.planted["theory"] = theory_demo.plant(demo, data_dir, random.Random(seed + 5), params_dir)  # senior theory
+    demo.planted["double_marking"] = double_demo.plant(demo, seed, params_dir)
     for b in demo.notice.batches:
         rubric = load_rubric(b.level, params_dir)
         headers = ["考生号", *[i.name_zh for i in rubric.items], "状态"]
@@ -61,11 +66,14 @@ def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None =
     prices_fen = {prov: {lv: yuan_to_fen(v) for lv, v in levels.items()} for prov, levels in prices.items()}
     pay, planted_pay = payment_rows(demo, rng, prices_fen)
     for r in pay:
-        r["金额(元)"] = format_yuan_plain(r["fen"])
+        r.setdefault("金额(元)", format_yuan_plain(r["fen"]))  # planted rows may write it their own way
     write_table(pay, PAYMENT_HEADERS, data_dir / "payments.csv", "csv-gbk")
     demo.planted["payments"] = planted_pay
     write_json(demo.planted, data_dir / "planted.json")
     grade_demo(data_dir, demo, params_dir)
+    theory_demo.import_demo(data_dir, demo, params_dir)  # theory auto-scored into the gradebook
+    double_demo.apply(data_dir, demo, seed, params_dir)  # second and third graders of double-marked batches
+    publicize_demo(data_dir, demo, params_dir)  # publicity, planted reviews, certificates
     return demo
 
 

@@ -53,6 +53,7 @@ class Candidate:
     registered_on: dt.date
     phone: str
     ability: float = 0.0
+    raw: dict = field(default_factory=dict)  # field → cell as written, when typed differently (planted)
 
 
 @dataclass
@@ -206,6 +207,7 @@ def registration_rows(cands: list[Candidate], style: int) -> list[dict]:
                 "手机号": c.phone,
             }
         )
+        rows[-1].update({REG_HEADERS[k]: v for k, v in c.raw.items()})
     return rows
 
 

@@ -1,0 +1,117 @@
+"""The examkit side: the same aggregations through examkit's public API, as its CLI and notebooks call it.
+
+Stages (timed separately):
+  registrations  read + validate every batch file (``examkit.fees.load_inputs`` → ``load_registrations_dir``),
+                 with the schools list, exactly as ``examkit fees`` / ``examkit passrates`` load them;
+  scores         each batch's paper score sheet → results (``examkit.passrates_inputs.results_for``);
+  pass_rates     outcomes + group pass rates with Wilson intervals (``examkit.analytics``);
+  fees           bank statement → receipts (``examkit.payments.load_payments``) + ``examkit.fees.reconcile``.
+The registrations are read once and shared by both halves, as a batch report session does.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks.synth import Year
+
+GROUPINGS = (("batch", "level"), ("batch", "school_code"), ("batch", "site_code"), ("level",))
+
+
+def warm_imports() -> None:
+    """Import what the pipeline uses, so that import time is not counted as work (as for pandas)."""
+    import examkit.analytics
+    import examkit.fees
+    import examkit.passrates_inputs
+    import examkit.payments
+    import examkit.registrations
+    import examkit.schools
+    import examkit.scoresheet  # noqa: F401
+
+
+@contextmanager
+def stage(name: str, stages: dict[str, float]):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
+
+
+def load_registrations_frame(paths: list[Path], schools: Path | None = None):
+    """Validated, typed registrations (files or folders) and the schools frame, as ``examkit fees`` loads them."""
+    from examkit.fees import load_inputs
+
+    regs, _schools, _excluded = load_inputs(paths, schools)
+    return regs
+
+
+def chart_sizes(cands, rates: dict, policy) -> dict:
+    """Rows and JSON bytes the report's charts embed (histogram of the year, pass rates per batch)."""
+    import json
+
+    from examkit import analytics as an
+    from examkit import charts
+
+    hist = charts.score_histogram(an.score_distribution(cands, policy), policy.pass_mark)
+    by = list(GROUPINGS[0])
+    bars = charts.pass_rate_bars(an.label_column(rates[GROUPINGS[0]], by, cands))
+    out = {}
+    for name, chart in (("histogram", hist), ("pass_rate_bars", bars)):
+        spec = chart.to_dict()  # raises MaxRowsError if a chart carried too many rows
+        out[name] = {"rows": charts.chart_data_rows(chart), "bytes": len(json.dumps(spec, ensure_ascii=False))}
+    return out
+
+
+def run(year: Year, stages: dict[str, float]) -> dict:
+    import polars as pl
+
+    from examkit import analytics as an
+    from examkit.fees import load_bill_absent, load_inputs, load_prices, reconcile
+    from examkit.notice import notice_for_batch
+    from examkit.passrates_inputs import results_for
+    from examkit.payments import load_payments
+
+    with stage("registrations", stages):
+        regs, schools, excluded = load_inputs([year.dir / "registrations"], year.schools_file)
+    batches = sorted(regs.get_column("batch").unique().to_list())
+    notice = notice_for_batch(batches[0])
+    with stage("scores", stages):
+        parts = []
+        for b in batches:
+            registered = regs.filter(pl.col("batch") == b).get_column("candidate_no")
+            got = results_for(b, registered, scores=year.dir / "scores" / f"{b}.csv")
+            parts.append(got.results.select("candidate_no", pl.lit(b).alias("batch"), "status", "total"))
+        results = pl.concat(parts, how="vertical_relaxed")
+    with stage("pass_rates", stages):
+        policy = an.load_policy(notice)
+        cands = an.outcomes(regs, results, policy.pass_mark).collect()
+        rates = {by: an.pass_rates(cands, list(by), policy) for by in GROUPINGS}
+    with stage("fees", stages):
+        pay = load_payments(year.payments_file)
+        recon = reconcile(
+            regs,
+            pay.frame,
+            notice=notice,
+            schools=schools,
+            prices=load_prices(None),
+            bill_absent=load_bill_absent(),
+            findings=pay.findings,
+        )
+    stages["_end"] = time.perf_counter()  # the charts below are a size check, not part of the timed work
+    first = rates[GROUPINGS[0]]
+    st = recon.statement
+    return {
+        "charts": chart_sizes(cands, rates, policy),
+        "registered": int(first["registered"].sum()),
+        "sat": int(first["sat"].sum()),
+        "passed": int(first["passed"].sum()),
+        "excluded": int(excluded),
+        "expected_fen": int(st["expected_fen"].sum()),
+        "paid_fen": int(st["paid_fen"].sum()),
+        "statement_rows": st.height,
+        "unmatched": recon.unmatched.height,
+        "groups": {"+".join(by): g.height for by, g in rates.items()},
+    }

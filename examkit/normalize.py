@@ -1,0 +1,98 @@
+"""What people type by hand, made uniform: polars expressions over string columns.
+
+Full-width digits and letters, non-breaking and ideographic spaces, zero-width marks, stray
+spaces, lowercase ``x`` in ID numbers, numbers that Excel turned into ``3107.0``, and dates
+written as ``2023-03-05``, ``2023/3/5``, ``2023.3.5``, ``2023年3月5日``, ``20230305``,
+``2023-03-05 00:00:00`` (an xlsx date cell) or a five-digit Excel serial number (``44990``, 1927–2173).
+Every function takes and returns an expression, so a whole column is cleaned in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import polars as pl
+
+_INVISIBLE = r"[\u200b-\u200d\u2060\ufeff]"  # zero-width marks that NFKC keeps
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system (its 1900 leap-day quirk folded in)
+ACCEPTED_DATES = "2023-03-05, 2023/3/5, 2023.3.5, 2023年3月5日, 20230305"
+
+
+def text(expr: pl.Expr) -> pl.Expr:
+    """Half-width, ordinary spaces only, collapsed and stripped; empty → null.
+
+    Unicode NFKC turns full-width letters, digits and punctuation into ASCII and the ideographic
+    and non-breaking spaces into ordinary ones; zero-width marks are dropped.
+    """
+    s = (
+        expr.cast(pl.String)
+        .str.normalize("NFKC")
+        .str.replace_all(_INVISIBLE, "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    return pl.when(s.str.len_chars() > 0).then(s)
+
+
+def compact(expr: pl.Expr) -> pl.Expr:
+    """Like ``text`` but without any space at all (codes, ID and phone numbers)."""
+    s = text(expr).str.replace_all(" ", "", literal=True)
+    return pl.when(s.str.len_chars() > 0).then(s)
+
+
+def code(expr: pl.Expr) -> pl.Expr:
+    """A code kept as text: compact, and ``3107.0`` (a number cell) back to ``3107``."""
+    return compact(expr).str.replace(r"^(\d+)\.0+$", "${1}")
+
+
+def id_number(expr: pl.Expr) -> pl.Expr:
+    """A resident ID number: compact and upper case (a typed ``x`` is the check character ``X``)."""
+    return compact(expr).str.to_uppercase()
+
+
+def date(expr: pl.Expr) -> pl.Expr:
+    """A date from any of the accepted spellings (see module doc); null when it is none of them."""
+    s = text(expr).str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "").str.replace_all(" ", "", literal=True)
+    ymd = s.str.extract_groups(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+    padded = pl.concat_str(
+        ymd.struct.field("1"),
+        ymd.struct.field("2").str.zfill(2),
+        ymd.struct.field("3").str.zfill(2),
+        separator="-",
+    )
+    serial = s.str.extract(r"^(\d{5})(?:\.\d+)?$", 1).cast(pl.Int64, strict=False)
+    return pl.coalesce(
+        padded.str.to_date("%Y-%m-%d", strict=False),
+        pl.when(s.str.contains(r"^\d{8}$")).then(s.str.to_date("%Y%m%d", strict=False)),
+        pl.lit(EXCEL_EPOCH) + pl.duration(days=serial),
+    )
+
+
+def vocabulary(expr: pl.Expr, accepted: Mapping[str, str]) -> pl.Expr:
+    """Map spellings to codes: ``accepted`` maps a spelling (any case and width) to its code; else null."""
+    keys = {k.casefold().replace(" ", ""): v for k, v in accepted.items()}
+    return compact(expr).str.to_lowercase().replace_strict(keys, default=None, return_dtype=pl.String)
+
+
+TRUE_WORDS = ("是", "yes", "y", "true", "t", "1", "√", "✓", "✔", "对", "有", "已备案", "试点")
+FALSE_WORDS = ("否", "no", "n", "false", "f", "0", "×", "✗", "✘", "不是", "无", "未备案", "非试点")
+
+
+def boolean(expr: pl.Expr) -> pl.Expr:
+    """是/否, yes/no, true/false, 1/0, √/× → Boolean; anything else → null."""
+    words = {**dict.fromkeys(TRUE_WORDS, "1"), **dict.fromkeys(FALSE_WORDS, "0")}
+    return vocabulary(expr, words) == "1"
+
+
+def split_list(expr: pl.Expr) -> pl.Expr:
+    """A cell listing names separated by 、 ; , (or full-width ；，) → List(String), blanks dropped."""
+    return (
+        text(expr)
+        .fill_null("")
+        .str.replace_all(r"[、;,]", "\n")
+        .str.split("\n")
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+    )

@@ -1,0 +1,57 @@
+"""The demo year goes through the gradebook API: every batch graded, results as the generator decided."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from examkit.demo import prepare_project, write_demo
+from examkit.demo.grading import DEMO_GRADERS
+from examkit.gradebook import Gradebook
+from examkit.notice import load_notice
+
+
+@pytest.fixture(scope="module")
+def demo_year(tmp_path_factory):
+    work = tmp_path_factory.mktemp("demo")
+    params = prepare_project(work)
+    demo = write_demo(work / "data" / "demo", params_dir=params)
+    return work / "data" / "demo", demo
+
+
+def test_every_batch_is_graded_as_generated(demo_year):
+    data_dir, demo = demo_year
+    pass_mark = load_notice(2023).pass_mark
+    excluded = {(p["batch"], p["candidate_no"]) for p in demo.planted.get("registrations", []) if p.get("excluded")}
+    graders = set()
+    with Gradebook(data_dir / "gradebook.sqlite") as gb:
+        assert gb.batches() == [b.id for b in demo.notice.batches]
+        for b in demo.notice.batches:
+            expected = {}
+            for cand, sc in demo.scores[b.id].items():
+                if (b.id, cand) in excluded:
+                    continue
+                total = None if sc["status"] == "absent" else round(sum(sc["marks"].values()), 2)
+                passed = {"absent": None, "void": False}.get(sc["status"], total is not None and total >= pass_mark)
+                expected[cand] = (sc["status"], total, passed)
+            got = {c: (s, t, p) for c, _, s, t, p in gb.results(b.id).iter_rows()}
+            assert got == expected, b.id
+            assert not gb.results(b.id).filter(gb.results(b.id)["status"] == "ungraded").height
+            audit = gb.audit(b.id)
+            marks = audit.filter((audit["kind"] == "mark") & (audit["source"] != "review"))  # re-marks: publicity tests
+            graders |= set(marks.get_column("actor"))
+            n_marks = sum(len(sc["marks"]) for c, sc in demo.scores[b.id].items() if (b.id, c) not in excluded)
+            assert marks.height == n_marks  # each mark entered once, with its audit row
+    assert graders == set(DEMO_GRADERS)  # sites are shared out between the demo graders
+
+
+def test_regenerating_the_demo_rebuilds_its_gradebook(demo_year):
+    data_dir, _ = demo_year
+    path = data_dir / "gradebook.sqlite"
+    with Gradebook(path) as gb:
+        before = gb.audit().height
+    write_demo(data_dir, params_dir=data_dir.parent.parent / "params")
+    with Gradebook(path) as gb:
+        assert gb.audit().height == before  # fresh, not doubled
+    assert not Path(f"{path}-journal").exists()

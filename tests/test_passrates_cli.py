@@ -1,0 +1,160 @@
+"""``examkit passrates`` against independently computed numbers, the gradebook, and the report's session."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from examkit import analytics as an
+from examkit.cli import main
+from examkit.iorw import read_raw
+from examkit.notice import load_notice
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "data" / "fixture"
+REG = FIXTURE / "registrations" / "2023-01.xlsx"
+SCORES = FIXTURE / "scores" / "2023-01.xlsx"
+SCHOOLS = FIXTURE / "schools.xlsx"
+NOTICE = load_notice(2023)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["passrates", *argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+def csv_of(text: str) -> pl.DataFrame:
+    return pl.read_csv(io.StringIO(text), schema_overrides={"school_code": pl.String, "batch": pl.String})
+
+
+def independent_by_school() -> pl.DataFrame:
+    """Pass counts per school computed straight from the raw files (no examkit analytics involved):
+    total = sum of the item columns, absent = 状态 缺考, passed = total ≥ the notice's pass mark."""
+    reg = read_raw(REG).select(pl.col("考生号").alias("cand"), pl.col("院校代码").alias("school_code"))
+    sheet = read_raw(SCORES)
+    items = [c for c in sheet.columns if c not in ("考生号", "状态")]
+    scores = sheet.select(
+        pl.col("考生号").alias("cand"),
+        (pl.col("状态") == "缺考").fill_null(False).alias("absent"),
+        pl.sum_horizontal([pl.col(c).cast(pl.Float64) for c in items]).alias("total"),
+    )
+    joined = reg.join(scores, on="cand", how="left")
+    return (
+        joined.group_by("school_code")
+        .agg(
+            pl.len().alias("registered"),
+            (~pl.col("absent")).sum().alias("sat"),
+            ((~pl.col("absent")) & (pl.col("total") >= NOTICE.pass_mark)).sum().alias("passed"),
+        )
+        .sort("school_code", nulls_last=True)
+    )
+
+
+def test_csv_columns_and_counts_match_an_independent_computation() -> None:
+    code, out, _ = run("--registrations", str(REG), "--scores", str(SCORES), "--by", "school_code", "--format", "csv")
+    assert code == 0
+    got = csv_of(out)
+    assert got.columns == ["school_code", *an.CSV_COLUMNS]
+    want = independent_by_school()
+    assert got["school_code"].to_list() == want["school_code"].to_list()
+    for col in ("registered", "sat", "passed"):
+        assert got[col].to_list() == want[col].cast(pl.Int64).to_list(), col
+    rates = (want["passed"] / want["sat"]).to_list()
+    assert got["pass_rate"].to_list() == pytest.approx(rates)
+    assert got["small_group"].to_list() == (want["sat"] < 10).to_list()
+
+
+def test_gradebook_and_score_sheet_give_the_same_rates(tmp_path: Path) -> None:
+    from examkit.scoresheet import prepare_gradebook
+
+    gb_path = tmp_path / "gradebook.sqlite"
+    gb, imported = prepare_gradebook(gb_path, "2023-01", registrations=REG, schools=SCHOOLS, scores=SCORES)
+    gb.close()
+    assert imported is not None and imported.ok
+    args = ("--registrations", str(REG), "--by", "batch,level,school_code", "--format", "csv")
+    code_a, from_sheet, _ = run(*args, "--scores", str(SCORES))
+    code_b, from_gb, _ = run(*args, "--gradebook", str(gb_path))
+    assert code_a == code_b == 0
+    assert csv_of(from_sheet).equals(csv_of(from_gb))
+
+
+def _small_registrations(tmp_path: Path, n: int) -> tuple[Path, list[str]]:
+    raw = read_raw(REG).head(n).with_columns(pl.col("报名日期").str.slice(0, 10))
+    path = tmp_path / "2023-01.csv"
+    raw.write_csv(path)
+    return path, raw["考生号"].to_list()
+
+
+def test_final_score_sheet_boundary_absent_void_and_ungraded(tmp_path: Path) -> None:
+    reg, cands = _small_registrations(tmp_path, 6)
+    sheet = tmp_path / "final.csv"
+    rows = [
+        "考生号,总分,是否合格,标记",
+        f"{cands[0]},59.5,不合格,",  # fails
+        f"{cands[1]},60,合格,",  # 60 passes
+        f"{cands[2]},60.0,合格,",  # 60.0 passes
+        f"{cands[3]},,,缺考",  # absent: not sat
+        f"{cands[4]},75,不合格,违纪（成绩无效）",  # void: sat, not passed
+        # cands[5] has no row: ungraded, sat, not passed
+    ]
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = run("--registrations", str(reg), "--scores", str(sheet), "--by", "batch", "--format", "json")
+    assert code == 0, err
+    (row,) = json.loads(out)
+    assert (row["registered"], row["sat"], row["passed"], row["small_group"]) == (6, 5, 2, True)
+    assert row["pass_rate"] == pytest.approx(0.4)
+    # Wilson 2/5: centre (2 + z²/2)/(5 + z²) = 3.920729/8.841459 = 0.443447,
+    # half z·sqrt(2·3/5 + z²/4)/(5 + z²) = 1.959964 × 1.469818 / 8.841459 = 0.325827
+    assert row["ci_low"] == pytest.approx(0.117621, abs=1e-6)
+    assert row["ci_high"] == pytest.approx(0.769276, abs=1e-6)
+    assert "未评分" in err  # the ungraded candidate is pointed out
+
+
+def test_bad_total_names_file_row_column_value(tmp_path: Path) -> None:
+    reg, cands = _small_registrations(tmp_path, 2)
+    sheet = tmp_path / "final.csv"
+    sheet.write_text(f"考生号,总分\n{cands[0]},61\n{cands[1]},六十\n", encoding="utf-8")
+    code, _, err = run("--registrations", str(reg), "--scores", str(sheet))
+    assert code == 1
+    assert str(sheet) in err and "第 3 行" in err and "总分" in err and "六十" in err and "100" in err
+    assert "Traceback" not in err
+
+
+def test_bad_by_and_missing_gradebook(tmp_path: Path) -> None:
+    code, _, err = run("--registrations", str(REG), "--scores", str(SCORES), "--by", "name")
+    assert code == 2 and "name" in err and "school_code" in err
+    missing = tmp_path / "nope.sqlite"
+    code, _, err = run("--registrations", str(REG), "--gradebook", str(missing))
+    assert code == 2 and str(missing) in err
+    assert not missing.exists()  # never created
+
+
+def test_cli_agrees_with_the_report_session() -> None:
+    from examkit.session import open_batch
+
+    session = open_batch(
+        "2023-01",
+        registrations=str(REG),
+        registrations_dir=str(REG.parent),
+        schools=str(SCHOOLS),
+        gradebook=str(FIXTURE / "no-gradebook.sqlite"),
+        scores=str(SCORES),
+        settings_dir=str(ROOT / "params"),
+    )
+    for by in (["school_code"], ["site_code"], ["province"], ["candidate_type"], []):
+        arg = ",".join(by) or "batch"
+        code, out, _ = run("--registrations", str(REG), "--scores", str(SCORES), "--by", arg, "--format", "csv")
+        assert code == 0
+        cli = csv_of(out)
+        shown = an.csv_frame(
+            an.pass_rates(session.batch_results, by or ["batch"], session.analytics_policy), by or ["batch"]
+        )
+        assert cli.select(an.CSV_COLUMNS).equals(shown.select(an.CSV_COLUMNS)), by
+    assert not (FIXTURE / "no-gradebook.sqlite").exists()
