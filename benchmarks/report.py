@@ -31,6 +31,12 @@ def _t(task: dict) -> str:
     return _s(task["seconds"])
 
 
+def _err(text: object) -> str:
+    """A failure in one short line: the last part of the message, at most 100 characters."""
+    last = str(text).strip().split(" | ")[-1].strip()
+    return (last[:97] + "…") if len(last) > 100 else last
+
+
 def _mib(b: int | None) -> str:
     return "—" if not b else f"{b / MIB:,.0f} MiB"
 
@@ -395,11 +401,16 @@ def _ceiling(ce: dict) -> list[str]:
         line += ")."
         if ce.get("estimate"):
             line += f" A straight line through the two largest points reaches the budget at ≈ {_n(ce['estimate'])}."
-        c = ce.get("confirm")
-        if c:
+        capped = ce.get("capped") or []
+        if capped:
+            done = [c for c in capped if c["ok"]]
             line += (
-                f" Re-run at {_n(c['size'])} with the address space capped at {ce['budget'] / GIB:g} GiB (RLIMIT_AS): "
-                + ("completed." if c["ok"] else f"failed (`{c['error']}`): virtual memory exceeds RSS, see below.")
+                f" With the process's whole address space capped at {ce['budget'] / GIB:g} GiB (RLIMIT_AS, stricter: "
+                "it counts reserved virtual memory, not only what is resident): "
+                + "; ".join(
+                    f"{_n(c['size'])} {'completed' if c['ok'] else 'failed (' + _err(c['error']) + ')'}" for c in capped
+                )
+                + (f" — so {_n(done[0]['size'])} registrations is safe even under a hard cap." if done else ".")
             )
         out.append(line)
     else:

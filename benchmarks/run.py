@@ -38,6 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--work", default=None, help="scratch folder (default: a new temporary folder, removed after)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
     p.add_argument("--budget-gib", type=float, default=2.0, help="memory budget of the scale ceiling (GiB)")
+    p.add_argument("--render", default=None, help="only rewrite --out from an earlier run's results.json")
     return p.parse_args(argv)
 
 
@@ -75,6 +76,13 @@ def analytics(work: Path, sizes: list[int], repeats: int, quick: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
+    if a.render:
+        from benchmarks.report import write
+
+        out = Path(a.out) if a.out else ROOT / "benchmarks" / "RESULTS.md"
+        write(json.loads(Path(a.render).read_text(encoding="utf-8")), out)
+        _log(f"wrote {out}")
+        return 0
     sizes = sorted(int(s.replace("_", "")) for s in a.sizes.split(",")) if a.sizes else list(DEFAULT_SIZES)
     if a.quick:
         sizes = sizes[:1]
@@ -137,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             for n, e in (results.get("analytics") or {}).get("sizes", {}).items():
                 t = e["tasks"]["examkit"]
                 if t["ok"] and t["peak_rss"]:
-                    known.append((int(n), int(t["peak_rss"])))
+                    known.append((int(n), int(t["peak_rss"]), t["seconds"]))
             results["ceiling"] = ceiling.search(work / "ceiling", known, results["config"]["budget"], log=_log)
     finally:
         results["machine"]["load_end"] = machine.load_average()

@@ -16,6 +16,8 @@ Numbers are allocated and kept unique by the gradebook's certificate register.
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import os
 import re
 import string
@@ -24,12 +26,16 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import yaml
 
 from examkit.exceptions import CertificateError, ConfigError
 from examkit.i18n import t
+
+if TYPE_CHECKING:
+    from examkit.gradebook import Gradebook
 
 PARTS = ("year", "level_code", "province_code", "site_code", "serial")
 SERIAL = "serial"
@@ -284,15 +290,20 @@ ISSUE_COLUMNS = (
 
 def issue_list(register: pl.DataFrame, *, masked: bool, lang: str | None = None) -> pl.DataFrame:
     """The issue list with catalogued headers; ``masked`` hides names and ID numbers (for leadership)."""
+    return _shown(register, ISSUE_COLUMNS, "certificate_no", masked, lang)
+
+
+def _shown(frame: pl.DataFrame, columns: tuple[str, ...], by: str, masked: bool, lang: str | None) -> pl.DataFrame:
+    """``columns`` of ``frame`` sorted by ``by``, masked if asked, levels labelled, headers from the catalog."""
     from examkit.i18n import label
 
-    frame = register.select([c for c in ISSUE_COLUMNS if c in register.columns]).sort("certificate_no")
+    out = frame.select([c for c in columns if c in frame.columns]).sort(by)
     if masked:
-        frame = _mask(frame)
-    if "level" in frame.columns:
-        levels = frame.get_column("level").unique().to_list()
-        frame = frame.with_columns(pl.col("level").replace_strict({lv: label(lv, lang) for lv in levels}))
-    return frame.rename({c: t(f"certificates.col_{c}", lang) for c in frame.columns})
+        out = _mask(out)
+    if "level" in out.columns:
+        levels = out.get_column("level").unique().to_list()
+        out = out.with_columns(pl.col("level").replace_strict({lv: label(lv, lang) for lv in levels}))
+    return out.rename({c: t(f"certificates.col_{c}", lang) for c in out.columns})
 
 
 def _mask(frame: pl.DataFrame) -> pl.DataFrame:
@@ -339,15 +350,7 @@ HELD_COLUMNS = ("candidate_no", "name", "id_number", "level", "held_certificate_
 
 def held_list(held: pl.DataFrame, *, masked: bool, lang: str | None = None) -> pl.DataFrame:
     """Passers who got no certificate because they already hold this level, with the certificate they hold."""
-    from examkit.i18n import label
-
-    frame = held.select([c for c in HELD_COLUMNS if c in held.columns]).sort("candidate_no")
-    if masked:
-        frame = _mask(frame)
-    if "level" in frame.columns:
-        levels = frame.get_column("level").unique().to_list()
-        frame = frame.with_columns(pl.col("level").replace_strict({lv: label(lv, lang) for lv in levels}))
-    return frame.rename({c: t(f"certificates.col_{c}", lang) for c in frame.columns})
+    return _shown(held, HELD_COLUMNS, "candidate_no", masked, lang)
 
 
 # --------------------------------------------------------------------------- issuing (through the gradebook)
@@ -364,9 +367,9 @@ class IssueResult:
 
 
 def issue_batch(
-    gradebook,
+    gradebook: Gradebook,
     batch: str,
-    on,
+    on: dt.date,
     *,
     by: str,
     out_dir: str | os.PathLike | None = None,
@@ -380,7 +383,7 @@ def issue_batch(
     return result, paths
 
 
-def cli_certificates(args) -> int:
+def cli_certificates(args: argparse.Namespace) -> int:
     """``examkit certificates --batch B [--on DATE] [--gradebook G | --params FILE] [--out DIR] [--by NAME]``."""
     from examkit.gradebook import Gradebook
     from examkit.publicity import actor, parse_date, resolve_target, today

@@ -13,16 +13,23 @@ calendar dates in the notice's time zone (Beijing time).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from examkit.exceptions import ConfigError
 from examkit.i18n import label, t
+
+if TYPE_CHECKING:
+    from examkit.display import HTMLBlock
+    from examkit.gradebook import Gradebook
+    from examkit.session import BatchSession
 
 STAGES = ("grading", "scheduled", "publicity", "ended", "certified")
 
@@ -279,7 +286,7 @@ class Target:
     lang: str | None = None
 
 
-def resolve_target(args) -> Target:
+def resolve_target(args: argparse.Namespace) -> Target:
     """The batch id and gradebook from ``--gradebook G`` or the batch's params file (``--params``, default ``params/<batch>.yaml``)."""
     from examkit.config import load_batch_params
     from examkit.notice import notice_for_batch
@@ -298,7 +305,7 @@ def resolve_target(args) -> Target:
     return Target(batch, Path(values["gradebook"]), params_dir or (Path(settings) if settings else None))
 
 
-def actor(args) -> str:
+def actor(args: argparse.Namespace) -> str:
     """Who runs the command (``--by``, else the login name)."""
     import getpass
 
@@ -312,7 +319,7 @@ def actor(args) -> str:
 
 
 def publish_batch(
-    gradebook,
+    gradebook: Gradebook,
     batch: str,
     on: dt.date,
     *,
@@ -328,7 +335,7 @@ def publish_batch(
     return period, write_publicity_list(frame, out, batch, period, lang)
 
 
-def cli_publish(args) -> int:
+def cli_publish(args: argparse.Namespace) -> int:
     """``examkit publish --batch B --on DATE [--gradebook G | --params FILE] [--out DIR] [--by NAME]``."""
     import sys
 
@@ -357,7 +364,7 @@ def _set_marks(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
-def cli_review(args) -> int:
+def cli_review(args: argparse.Namespace) -> int:
     """``examkit review request|decide|list``: record a review request, decide it with a re-mark, list them."""
     from examkit.gradebook import Gradebook
 
@@ -388,7 +395,14 @@ def cli_review(args) -> int:
         elif fmt == "json":
             print(frame.write_json())
         else:
-            with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, fmt_str_lengths=60):
+            with pl.Config(
+                tbl_rows=-1,
+                tbl_cols=-1,
+                tbl_hide_dataframe_shape=True,
+                tbl_hide_column_data_types=True,
+                tbl_hide_dtype_separator=True,
+                fmt_str_lengths=60,
+            ):
                 print(frame)
         return 0
 
@@ -440,12 +454,12 @@ def review_table(reviews: list[Review], lang: str | None = None) -> pl.DataFrame
 # --------------------------------------------------------------------------- reports
 
 
-def batch_stage(gradebook, batch: str, day: dt.date | None = None) -> Stage:
+def batch_stage(gradebook: Gradebook, batch: str, day: dt.date | None = None) -> Stage:
     """The stage of ``batch`` in ``gradebook`` on ``day`` (default: today, Beijing time)."""
     return gradebook.stage(batch, day or today(batch))
 
 
-def status_frame(session) -> pl.DataFrame:
+def status_frame(session: BatchSession) -> pl.DataFrame:
     """The batch's publicity stage and review outcomes as a two-column table for its grading report."""
     gb = session.gradebook
     stage = batch_stage(gb, session.batch_id)
@@ -471,12 +485,12 @@ def status_frame(session) -> pl.DataFrame:
     return pl.DataFrame({t("session.field"): [f for f, _ in fields], t("session.value"): [v for _, v in fields]})
 
 
-def reviews_frame(session) -> pl.DataFrame:
+def reviews_frame(session: BatchSession) -> pl.DataFrame:
     """The batch's review requests and their outcomes (old → new, pass flips), candidate numbers only."""
     return review_table(session.gradebook.reviews(session.batch_id))
 
 
-def publicity_report(session):
+def publicity_report(session: BatchSession) -> HTMLBlock:
     """The report section: the batch's stage and its review requests with their outcomes (one HTML block)."""
     from examkit.display import HTMLBlock, table_html
 

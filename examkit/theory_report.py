@@ -11,6 +11,7 @@ import html
 
 import polars as pl
 
+from examkit.exceptions import ExamkitError
 from examkit.i18n import t
 from examkit.theory import (
     TheoryImport,
@@ -60,10 +61,13 @@ def report(session):
     """The grading report's theory section: what was scored, per-question facility, reported answers."""
     from examkit.display import HTMLBlock, table_html
 
-    scores = theory_scores(session)
-    if scores is None:
-        return None
-    done = ensure_imported(session, scores)
+    try:
+        scores = theory_scores(session)
+        if scores is None:
+            return None
+        done = ensure_imported(session, scores)
+    except ExamkitError as exc:  # a missing or unusable file: say so in the report, no traceback
+        return HTMLBlock(f'<p class="ek-error">{html.escape(str(exc))}</p>')
     totals = scores.totals
     parts = [
         f"<h3>{html.escape(t('theory.report_title'))}</h3>",

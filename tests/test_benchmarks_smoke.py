@@ -125,6 +125,7 @@ def test_helpers(tmp_path: Path) -> None:
     assert percentile(list(range(1, 101)), 0.99) == pytest.approx(99.01)
     assert percentile([5.0], 0.5) == 5.0
     # a line through (1M, 1 GiB) and (2M, 1.5 GiB) reaches 2 GiB at 3M
+    assert ceiling._round(1_834_567) == 1_800_000 and ceiling._round(183_456) == 180_000
     assert ceiling._estimate([(1_000_000, 2**30), (2_000_000, 3 * 2**29)], 2 * 2**30) == 3_000_000
     nb = notebooks.write_empty_notebook(tmp_path / "empty.ipynb")
     import nbformat
