@@ -36,6 +36,18 @@ def peak_rss_bytes() -> int | None:
         return None
 
 
+def peak_virtual_bytes() -> int | None:
+    """This process's peak virtual memory (Linux only): what an address-space cap (RLIMIT_AS) counts."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def _analytics(module: str):
     def task(args: dict, stages: dict[str, float]) -> dict:
         import importlib
@@ -119,6 +131,7 @@ def main() -> None:
         out["error"] = f"{type(exc).__name__}: {exc}"
         out["traceback"] = traceback.format_exc()[-4000:]
     out["peak_rss"] = peak_rss_bytes()
+    out["peak_vm"] = peak_virtual_bytes()
     print(json.dumps(out, ensure_ascii=False, default=str))
 
 

@@ -23,6 +23,7 @@ GROUPINGS = (("batch", "level"), ("batch", "school_code"), ("batch", "site_code"
 def warm_imports() -> None:
     """Import what the pipeline uses, so that import time is not counted as work (as for pandas)."""
     import examkit.analytics
+    import examkit.charts
     import examkit.fees
     import examkit.passrates_inputs
     import examkit.payments

@@ -32,8 +32,10 @@ def _t(task: dict) -> str:
 
 
 def _err(text: object) -> str:
-    """A failure in one short line: the last part of the message, at most 100 characters."""
-    last = str(text).strip().split(" | ")[-1].strip()
+    """A failure in one short line: the part of the message that says what failed, at most 100 characters."""
+    parts = [p.strip() for p in str(text).strip().split(" | ") if p.strip()]
+    key = [p for p in parts if "allocation" in p or "Error" in p or "error" in p]
+    last = (key or parts or [""])[0]
     return (last[:97] + "…") if len(last) > 100 else last
 
 
@@ -204,7 +206,7 @@ def _analytics(an: dict) -> list[str]:
         "",
         "examkit's stages (medians):",
         "",
-        "| registrations | " + " | ".join(_stage_names(an)) + " |",
+        "| registrations | " + " | ".join(STAGE_NAMES.get(k, k) for k in _stage_names(an)) + " |",
         "|---:|" + "---:|" * len(_stage_names(an)),
     ]
     for n in sorted(an["sizes"], key=int):

@@ -381,6 +381,8 @@ def cli_passrates(args: argparse.Namespace) -> int:
     from examkit.passrates_inputs import load_outcomes
 
     by = parse_by(args.by)
+    if not args.schools:  # the notebook always applies the school rules; say why the numbers may differ
+        print(t("analytics.no_schools_warning"), file=sys.stderr)
     loaded = load_outcomes(
         [Path(p) for p in args.registrations],
         scores=[Path(p) for p in (args.scores or [])],

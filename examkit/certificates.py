@@ -386,10 +386,12 @@ def issue_batch(
 def cli_certificates(args: argparse.Namespace) -> int:
     """``examkit certificates --batch B [--on DATE] [--gradebook G | --params FILE] [--out DIR] [--by NAME]``."""
     from examkit.gradebook import Gradebook
-    from examkit.publicity import actor, parse_date, resolve_target, today
+    from examkit.publicity import actor, parse_date, refuse_future, resolve_target, today
 
     target = resolve_target(args)
-    on = parse_date(args.on) if args.on else today(target.batch)
+    now = today(target.batch)
+    on = parse_date(args.on) if args.on else now
+    refuse_future(on, now)
     with Gradebook(target.gradebook) as gb:
         result, paths = issue_batch(
             gb, target.batch, on, by=actor(args), out_dir=args.out, params_dir=target.params_dir

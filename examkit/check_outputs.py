@@ -2,22 +2,28 @@
 
 Fails when a rendered file (html, svg, css, js) references an external URL for a script, stylesheet,
 font, image or frame, or holds an 18-character ID number or an 11-digit mobile number unmasked.
-Each finding names the file and line; personal numbers are shown masked in the finding itself.
+The executed notebooks (``*.ipynb``) the reports are rendered from are checked for personal numbers
+in their cell OUTPUTS only (their sources, e.g. the injected parameters' paths, are code, not data).
+Each finding names the file and line (for a notebook: the cell, and the line within that output);
+personal numbers are shown masked in the finding itself. A folder with nothing to check is an error.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import dataclasses
+import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from examkit.exceptions import InputError
 from examkit.i18n import t
 
 RENDERED_SUFFIXES = (".html", ".htm", ".xhtml", ".svg", ".css", ".js", ".mjs")
+NOTEBOOK_SUFFIX = ".ipynb"
+_BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "application/pdf")  # base64 data, not text
 
 EXTERNAL = r"(?:https?:)?//[^\s\"'<>()`]+"
 # Attributes that make a browser fetch something (plain <a href> links fetch nothing until tapped).
@@ -49,7 +55,7 @@ _RULE_KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class OutputFinding:
     """One problem in one rendered file: where (file, line), which rule, and the offending text (masked)."""
 
@@ -57,11 +63,15 @@ class OutputFinding:
     line: int
     rule: str
     value: str
+    cell: int | None = None  # an executed notebook's cell (counted from 1); ``line`` is then within its output
 
     def message(self) -> str:
-        return t(
-            "report.check_finding", file=self.file, line=self.line, what=t(_RULE_KEYS[self.rule]), value=self.value
-        )
+        what = t(_RULE_KEYS[self.rule])
+        if self.cell is not None:
+            return t(
+                "report.check_finding_cell", file=self.file, cell=self.cell, line=self.line, what=what, value=self.value
+            )
+        return t("report.check_finding", file=self.file, line=self.line, what=what, value=self.value)
 
 
 def _masked(rule: str, text: str) -> str:
@@ -71,15 +81,15 @@ def _masked(rule: str, text: str) -> str:
     return digits[-11:][:3] + "****" + digits[-4:]
 
 
-def scan_text(text: str, file: str = "") -> list[OutputFinding]:
-    """Every finding in one file's text, in order of position."""
+def scan_text(text: str, file: str = "", *, external: bool = True) -> list[OutputFinding]:
+    """Every finding in one file's text, in order of position (``external=False``: personal numbers only)."""
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
 
     def line_of(pos: int) -> int:
         return bisect.bisect_right(newlines, pos - 1) + 1
 
     hits: dict[tuple[int, str, str], None] = {}
-    for pattern in (_TAG_LOAD, _CSS_LOAD, _SCRIPT_LOAD, _REQUIRE_PATHS):
+    for pattern in (_TAG_LOAD, _CSS_LOAD, _SCRIPT_LOAD, _REQUIRE_PATHS) if external else ():
         for m in pattern.finditer(text):
             hits[(m.start(1), RULE_EXTERNAL, m.group(1))] = None
     for rule, pattern in ((RULE_ID, ID_NUMBER), (RULE_MOBILE, MOBILE)):
@@ -89,23 +99,69 @@ def scan_text(text: str, file: str = "") -> list[OutputFinding]:
 
 
 def rendered_files(folder: Path) -> Iterator[Path]:
-    """The rendered files under ``folder`` (recursively), sorted."""
-    yield from sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in RENDERED_SUFFIXES)
+    """The rendered files and executed notebooks under ``folder`` (recursively), sorted."""
+    suffixes = (*RENDERED_SUFFIXES, NOTEBOOK_SUFFIX)
+    yield from sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def _output_texts(output: dict) -> Iterator[str]:
+    """The text an output cell shows or carries: stream text, every textual mime bundle, an error's text."""
+    texts: list[object] = [output.get("text"), output.get("ename"), output.get("evalue"), output.get("traceback")]
+    texts += [v for mime, v in (output.get("data") or {}).items() if mime not in _BINARY_MIME]
+    for value in texts:
+        if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            yield "".join(value) if output.get("output_type") != "error" else "\n".join(value)
+        elif isinstance(value, str):
+            yield value
+        elif value is not None:  # json mime bundles (vega-lite specs, widget views)
+            yield json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def scan_notebook(text: str, file: str = "") -> list[OutputFinding]:
+    """Personal numbers in an executed notebook's cell outputs (not in its sources or metadata).
+
+    Each finding names the cell (counted from 1) and the line within that output.
+    """
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):  # not a notebook after all: check every character of it
+        return scan_text(text, file, external=False)
+    out: list[OutputFinding] = []
+    for n, cell in enumerate(cells if isinstance(cells, list) else [], start=1):
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        for output in outputs if isinstance(outputs, list) else []:
+            if isinstance(output, dict):
+                found = [f for part in _output_texts(output) for f in scan_text(part, file, external=False)]
+                out += [dataclasses.replace(f, cell=n) for f in found]
+    return out
 
 
 def scan_file(path: str | Path, shown_as: str | None = None) -> list[OutputFinding]:
     p = Path(path)
-    return scan_text(p.read_text(encoding="utf-8", errors="replace"), shown_as or str(p))
+    text = p.read_text(encoding="utf-8", errors="replace")
+    if p.suffix.lower() == NOTEBOOK_SUFFIX:
+        return scan_notebook(text, shown_as or str(p))
+    return scan_text(text, shown_as or str(p))
 
 
 def scan_dir(folder: str | Path) -> tuple[list[Path], list[OutputFinding]]:
-    """(files scanned, findings) for every rendered file under ``folder``."""
+    """(files scanned, findings) for every rendered file and executed notebook under ``folder``.
+
+    ``InputError`` when ``folder`` is missing or holds nothing to check (a wrong folder must not pass).
+    """
     root = Path(folder)
     if not root.is_dir():
         raise InputError(t("report.check_no_dir", dir=str(root)), file=str(root))
     files = list(rendered_files(root))
+    if not files:
+        raise InputError(t("report.check_empty", dir=str(root)), file=str(root))
     findings = [f for p in files for f in scan_file(p, p.relative_to(root).as_posix())]
     return files, findings
+
+
+def _n(key: str, n: int) -> str:
+    """``n`` with its noun: ``<key>_one`` for exactly one, else ``<key>``."""
+    return t(f"{key}_one" if n == 1 else key, n=n)
 
 
 def cli_check_outputs(args: argparse.Namespace) -> int:
@@ -113,7 +169,14 @@ def cli_check_outputs(args: argparse.Namespace) -> int:
     for f in findings:
         print(f.message())
     if findings:
-        print(t("report.check_failed", count=len(findings), files=len({f.file for f in findings})))
+        files_hit = len({f.file for f in findings})
+        print(
+            t(
+                "report.check_failed",
+                count=_n("report.n_problems", len(findings)),
+                files=_n("report.n_files", files_hit),
+            )
+        )
         return 1
-    print(t("report.check_ok", files=len(files)))
+    print(t("report.check_ok", files=_n("report.n_files", len(files))))
     return 0

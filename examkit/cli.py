@@ -30,6 +30,8 @@ HANDLERS = {
     "publish": "examkit.publicity:cli_publish",
     "review": "examkit.publicity:cli_review",
     "certificates": "examkit.certificates:cli_certificates",
+    "scores": "examkit.scores_cli:cli_scores",
+    "audit": "examkit.scores_cli:cli_audit",
 }
 
 
@@ -62,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("validate", help="check a registrations file against the notice's rules")
     s.add_argument("registrations")
     s.add_argument("--schools", default=None)
+    s.add_argument(
+        "--gradebook", default=None, help="gradebook file (read only): earlier passes, for the already-passed warning"
+    )
     s.add_argument("--format", choices=("text", "csv", "json"), default="text")
     s.add_argument("--params-dir", default=None, help="settings folder (column mapping)")
     s.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS, help="message language (default zh)")
@@ -71,9 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--scores", nargs="+", help="score sheets (final sheet with 总分, or one column per rubric item)")
     g.add_argument("--gradebook", help="gradebook file (read only)")
-    s.add_argument("--by", default="batch,level", help="comma list of batch,level,school_code,site_code,province,candidate_type")
+    s.add_argument(
+        "--by", default="batch,level", help="comma list of batch,level,school_code,site_code,province,candidate_type"
+    )
     s.add_argument("--format", choices=FORMATS, default="table")
-    s.add_argument("--schools", default=None)
+    s.add_argument(
+        "--schools",
+        default=None,
+        help="schools file: the school rules (pilot, filed, trained teacher) exclude rows only when it is given; "
+        "the pass_rates notebook always uses the batch's schools file, so give it to get the same numbers",
+    )
     s.add_argument("--params-dir", default=None, help="settings folder (policy.yaml, columns.yaml, rubrics/)")
 
     s = sub.add_parser("fees", help="fee reconciliation per paying school and batch")
@@ -116,8 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     r = rs.add_parser("request", parents=[target], help="record a review request")
     r.add_argument("--candidate", required=True, help="candidate number (考生号)")
     r.add_argument("--requested-by", required=True, help="who asked (the candidate, a parent, the school…)")
-    r.add_argument("--on", default=None, help="date of the request YYYY-MM-DD (default today, Beijing time)")
-    r.add_argument("--reason", default=None)
+    r.add_argument(
+        "--on",
+        default=None,
+        help="date of the request YYYY-MM-DD (default today, Beijing time; never later than today)",
+    )
+    r.add_argument(
+        "--reason", default=None, help="needed to record a request after the period has ended (kept in the audit log)"
+    )
     r = rs.add_parser("decide", parents=[target], help="decide a request: re-mark items, or confirm the marks")
     r.add_argument("--id", required=True, type=int, help="request number")
     r.add_argument("--set", action="append", metavar="ITEM=MARK", help="re-marked item (id or name); repeat")
@@ -126,8 +144,31 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=FORMATS, default="table")
 
     s = sub.add_parser("certificates", parents=[target], help="issue certificates after the publicity period")
-    s.add_argument("--on", default=None, help="issue date YYYY-MM-DD (default today, Beijing time)")
+    s.add_argument("--on", default=None, help="issue date YYYY-MM-DD (default today, Beijing time; never later)")
     s.add_argument("--out", default=None, help="folder for the issue lists (default: beside the gradebook)")
+
+    # score sheets and the audit log (examkit.scores_cli): the gradebook from --gradebook, else the params file
+    book = argparse.ArgumentParser(add_help=False)
+    bg = book.add_mutually_exclusive_group()
+    bg.add_argument("--gradebook", default=None, help="gradebook file (must exist)")
+    bg.add_argument("--params", default=None, help="the batch's params file (default params/<batch>.yaml)")
+    book.add_argument("--params-dir", default=None, help="settings folder (columns.yaml) when using --gradebook")
+    s = sub.add_parser("scores", help="import a paper score sheet, or export the final score sheet")
+    ss = s.add_subparsers(dest="scores_action", required=True)
+    r = ss.add_parser("import", parents=[book], help="check a score sheet and write it all or nothing")
+    r.add_argument("sheet", help="score sheet (xlsx/csv): 考生号, one column per rubric item, optional 状态")
+    r.add_argument("--batch", required=True, help="batch id (2023-01) or its Chinese name")
+    r.add_argument("--grader", default=None, help="recorded as who entered the marks (default: the sheet's name)")
+    r.add_argument("--replace", action="store_true", help="allow changing marks already stored (audited)")
+    r.add_argument("--reason", default=None, help="why, recorded with every change in the audit log")
+    r = ss.add_parser("export", parents=[book], help="final score sheet for the platform (candidate, total, pass)")
+    r.add_argument("--batch", required=True, help="batch id (2023-01) or its Chinese name")
+    r.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    s = sub.add_parser("audit", help="export the gradebook's audit log")
+    ss = s.add_subparsers(dest="audit_action", required=True)
+    r = ss.add_parser("export", parents=[book], help="audit log as csv or xlsx (one batch, or all)")
+    r.add_argument("--batch", default=None, help="only this batch (default: every batch in the gradebook)")
+    r.add_argument("--out", required=True, help="FILE.csv or FILE.xlsx")
     return p
 
 

@@ -28,11 +28,13 @@ PATH_KEYS = (
 
 def read_yaml(path: str | os.PathLike) -> dict:
     """A YAML mapping from ``path``, or ``ConfigError`` naming the file."""
+    from examkit.iorw import os_error_text
+
     p = Path(path)
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(t("config.cannot_read", file=str(p), error=exc.strerror or str(exc))) from None
+        raise ConfigError(t("config.cannot_read", file=str(p), error=os_error_text(exc))) from None
     except yaml.YAMLError as exc:
         raise ConfigError(t("config.bad_yaml", file=str(p), error=str(exc).splitlines()[0])) from None
     if not isinstance(data, dict):

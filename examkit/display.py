@@ -240,6 +240,15 @@ def _shown_path(path: Path, base: Path | None) -> str:
         return path.name
 
 
+def _year_registration_files(folder: Path, session: BatchSession) -> list[Path]:
+    """The registrations files the year so far reads: the same rule as ``session.year_registrations``
+    (registration files of batches up to this one, plus files not named after a batch)."""
+    from examkit.registrations import make_context, registration_files
+
+    words = make_context(notice=session.notice).batch_words()
+    return [f for f in registration_files(folder) if (words.get(f.stem.strip()) or "") <= session.batch_id]
+
+
 def input_files(session: BatchSession) -> list[tuple[str, Path]]:
     """(what, file) for every input file of the batch that exists, folders expanded to their files."""
     out: list[tuple[str, Path]] = []
@@ -247,7 +256,9 @@ def input_files(session: BatchSession) -> list[tuple[str, Path]]:
         p = session.path(key)
         if p is None or not p.exists():
             continue
-        if p.is_dir():
+        if key == "registrations_dir" and p.is_dir():
+            out.extend((key, f) for f in _year_registration_files(p, session))
+        elif p.is_dir():
             out.extend((key, f) for f in sorted(p.iterdir()) if f.is_file() and not f.name.startswith((".", "~$")))
         else:
             out.append((key, p))

@@ -51,6 +51,16 @@ class StaleWriteError(GradebookError):
         self.current = current
 
 
+class OverwriteRefused(GradebookError):
+    """A bulk write would change marks or flags already stored, and overwriting was not asked for."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, conflicts: object = None) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts  # polars frame: candidate_no, item_id (null for a flag), stored, incoming
+
+
 class RunError(ExamkitError):
     """One or more notebooks failed in a batch run."""
 

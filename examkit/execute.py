@@ -67,7 +67,10 @@ def _run_one(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf
         data = json.loads(last[0]) if last else None
     except json.JSONDecodeError:
         data = None
-    if not data:
+    if not data:  # the worker itself died: its outputs cannot be trusted
+        from examkit.worker import remove_outputs
+
+        remove_outputs(out_dir / params.batch, notebook)
         tail = (proc.stderr or "").strip().splitlines()[-3:]
         return JobResult(params.batch, notebook, False, time.perf_counter() - start, " | ".join(tail) or "?")
     return JobResult(
@@ -121,11 +124,43 @@ def run(
         bar.close()
     results.sort(key=lambda r: (r.batch, notebooks.index(r.notebook)))
     report = RunReport(results, out)
+    for b in batches:
+        write_run_record(out, b, [r for r in results if r.batch == b.batch])
     if index:
         from examkit.index import write_index
 
-        write_index(out, [b for b in batches])
+        write_index(out)
     return report
+
+
+RUN_RECORD = "run.json"
+
+
+def write_run_record(out: Path, params: BatchParams, results: list[JobResult]) -> Path:
+    """``out/<batch>/run.json``: which params file produced the batch's reports, and what failed."""
+    from examkit.iorw import atomic_write_text
+
+    record = {
+        "batch": params.batch,
+        "params_file": str(params.file),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "notebooks": {r.notebook: {"ok": r.ok, "error": r.error} for r in results},
+    }
+    target = out / params.batch / RUN_RECORD
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, json.dumps(record, ensure_ascii=False, indent=1))
+    return target
+
+
+def run_records(out: Path) -> list[dict]:
+    """Every batch's run record under ``out`` (batches run earlier stay on the index)."""
+    records = []
+    for f in sorted(Path(out).glob(f"*/{RUN_RECORD}")):
+        try:
+            records.append(json.loads(f.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return records
 
 
 def _progress(total: int):

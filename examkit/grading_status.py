@@ -1,17 +1,42 @@
-"""The grading report's optional sections: double-marking agreement and the auto-scored theory paper.
+"""The grading report's sections built from several pieces: the progress section, and the optional
+double-marking agreement and auto-scored theory paper.
 
-Each applies only to some batches (``double_marking: true``; senior batches with theory files);
-for the others this shows nothing.
+The optional sections apply only to some batches (``double_marking: true``; senior batches with
+theory files); for the others they show nothing.
 """
 
 from __future__ import annotations
 
 
+def _joined(blocks: list) -> object:
+    """Display pieces (``None`` = nothing to show) as one block, or None when none shows anything."""
+    from examkit.display import HTMLBlock
+
+    shown = [str(b) for b in blocks if b is not None]
+    return HTMLBlock("\n".join(shown)) if shown else None
+
+
+def progress_section(session):
+    """Grading progress of ``session``'s batch: the example-rubric note, candidates per status, what the
+    score-sheet import did (if one ran), and the candidates still to grade (names masked)."""
+    from examkit.display import table
+    from examkit.grading import rubric_note, status_counts, ungraded_table
+    from examkit.scoresheet import import_table
+
+    gb, batch = session.gradebook, session.batch_id
+    return _joined(
+        [
+            rubric_note(gb.rubric(batch)),
+            table(status_counts(session.results)),
+            import_table(session.score_import),
+            table(ungraded_table(session.results, gb.candidates(batch))),
+        ]
+    )
+
+
 def extra_sections(session):
     """Double-marking agreement and theory auto-scoring for ``session``'s batch, or None when neither applies."""
-    from examkit.display import HTMLBlock
     from examkit.double_marking import report as double_marking_report
     from examkit.theory_report import report as theory_report
 
-    blocks = [b for b in (double_marking_report(session), theory_report(session)) if b is not None]
-    return HTMLBlock("\n".join(str(b) for b in blocks)) if blocks else None
+    return _joined([double_marking_report(session), theory_report(session)])

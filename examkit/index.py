@@ -95,9 +95,41 @@ def headline(params: BatchParams) -> Headline:
     return head
 
 
-def headlines(batches: list[BatchParams]) -> list[Headline]:
-    """The dashboard's figures for each batch, in batch order."""
-    return [headline(b) for b in sorted(batches, key=lambda b: b.batch)]
+def headlines(batches: list[BatchParams], failures: dict[str, list[str]] | None = None) -> list[Headline]:
+    """The dashboard's figures for each batch, in batch order.
+
+    A batch whose last run failed shows no figures (they could mislead), only what failed.
+    """
+    heads = []
+    for b in sorted(batches, key=lambda b: b.batch):
+        failed = (failures or {}).get(b.batch)
+        if failed:
+            heads.append(Headline(batch=b.batch, notes=failed))
+        else:
+            heads.append(headline(b))
+    return heads
+
+
+def recorded_batches(out_dir: Path) -> tuple[list[BatchParams], dict[str, list[str]]]:
+    """The batches whose reports are under ``out_dir`` (from the runner's records) and their failures."""
+    from examkit.config import load_batch_params
+    from examkit.exceptions import ExamkitError
+    from examkit.execute import run_records
+
+    batches, failures = [], {}
+    for rec in run_records(out_dir):
+        failed = [
+            t("run.failed_line", batch=rec["batch"], notebook=nb, error=r.get("error"))
+            for nb, r in rec.get("notebooks", {}).items()
+            if not r.get("ok")
+        ]
+        if failed:
+            failures[rec["batch"]] = failed
+        try:
+            batches.append(load_batch_params(rec["params_file"]))
+        except ExamkitError as exc:
+            failures.setdefault(rec["batch"], []).append(_problem(exc))
+    return batches, failures
 
 
 # --------------------------------------------------------------------------- page
@@ -247,9 +279,12 @@ def index_html(out_dir: Path, heads: list[Headline], generated: dt.datetime | No
 """
 
 
-def write_index(out_dir: Path, batches: list[BatchParams]) -> Path:
-    """Write ``out_dir/index.html`` for ``batches`` (figures computed from their inputs)."""
+def write_index(out_dir: Path, batches: list[BatchParams] | None = None) -> Path:
+    """Write ``out_dir/index.html`` for ``batches`` (default: every batch the runner recorded there)."""
     out_dir = Path(out_dir)
+    failures: dict[str, list[str]] = {}
+    if batches is None:
+        batches, failures = recorded_batches(out_dir)
     target = out_dir / "index.html"
-    atomic_write_text(target, index_html(out_dir, headlines(batches)))
+    atomic_write_text(target, index_html(out_dir, headlines(batches, failures)))
     return target

@@ -115,7 +115,7 @@ def _columns_spec(path: str | os.PathLike | None) -> dict:
         st = p.stat()
         return _parse_columns(str(p), st.st_mtime_ns, st.st_size)
     except OSError as exc:
-        raise ConfigError(t("io.bad_settings", file=str(p), error=exc.strerror or str(exc))) from None
+        raise ConfigError(t("io.bad_settings", file=str(p), error=os_error_text(exc))) from None
 
 
 @functools.lru_cache(maxsize=16)
@@ -125,7 +125,9 @@ def _parse_columns(path: str, mtime_ns: int, size: int) -> dict:
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         if not isinstance(raw, dict) or not isinstance(raw.get("kinds"), dict):
             raise ValueError("no 'kinds' mapping")
-    except (OSError, yaml.YAMLError, ValueError) as exc:
+    except OSError as exc:
+        raise ConfigError(t("io.bad_settings", file=path, error=os_error_text(exc))) from None
+    except (yaml.YAMLError, ValueError) as exc:
         raise ConfigError(t("io.bad_settings", file=path, error=str(exc))) from None
     return raw
 
@@ -137,6 +139,23 @@ def _header_key(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- reading
+
+# OS errors a user causes (a mistyped path, a file open in Excel, a folder given): catalogued text,
+# not the system's English strerror embedded in a Chinese message.
+_OS_ERRORS = (
+    (FileNotFoundError, "io.os_not_found"),
+    (IsADirectoryError, "io.os_is_directory"),
+    (NotADirectoryError, "io.os_not_directory"),
+    (PermissionError, "io.os_permission"),
+)
+
+
+def os_error_text(exc: OSError, lang: str | None = None) -> str:
+    """Why a file could not be opened, in the message language (the system's text only for rarer errors)."""
+    for kind, key in _OS_ERRORS:
+        if isinstance(exc, kind):
+            return t(key, lang)
+    return exc.strerror or str(exc)
 
 
 @dataclass
@@ -161,7 +180,7 @@ def read_grid(path: str | os.PathLike) -> pl.DataFrame:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise InputError(t("io.cannot_open", file=str(p), error=exc.strerror or str(exc)), file=str(p)) from None
+        raise InputError(t("io.cannot_open", file=str(p), error=os_error_text(exc)), file=str(p)) from None
     if not data.strip(b" \t\r\n\x00"):
         raise InputError(t("io.empty", file=str(p)), file=str(p))
     grid = _read_xlsx(p) if data.startswith((_ZIP_MAGIC, _OLE2_MAGIC)) else _read_csv(p, data)

@@ -78,6 +78,11 @@ class PublicityPeriod:
         return day > self.last_day
 
 
+def days_text(days: int, lang: str | None = None) -> str:
+    """``days`` with its unit ("1 day", "7 days"; "7 天")."""
+    return t("publicity.n_days_one" if days == 1 else "publicity.n_days", lang, n=days)
+
+
 def today(batch_id: str | None = None) -> dt.date:
     """Today's date in the notice's time zone (Beijing time), falling back to the local date."""
     from examkit.notice import load_notice, notice_for_batch
@@ -102,6 +107,32 @@ def parse_date(value: str | dt.date, what: str = "--on") -> dt.date:
         raise ConfigError(t("publicity.bad_date", what=what, value=value)) from None
 
 
+def refuse_future(on: dt.date, now: dt.date, what: str = "--on") -> None:
+    """A date typed for something that has happened (a request, an issue) cannot be later than today."""
+    if on > now:
+        raise ConfigError(t("publicity.future_date", what=what, on=on.isoformat(), today=now.isoformat()))
+
+
+def check_request_date(
+    on: dt.date, now: dt.date, period: PublicityPeriod | None, reason: str | None, batch: str
+) -> str | None:
+    """Check a review request's date against today; returns the reason to record.
+
+    Refused: a date later than today; and, once the period has ended, a back-dated request
+    (``on`` before today) without a reason. A back-dated request with a reason is recorded with
+    the reason marked as a late entry. Whether ``on`` lies in the period is the gradebook's check.
+    """
+    refuse_future(on, now)
+    reason = (reason or "").strip() or None
+    if on < now and period is not None and period.has_ended(now):
+        if reason is None:
+            raise ConfigError(
+                t("publicity.backdated_no_reason", batch=batch, on=on.isoformat(), last=period.last_day.isoformat())
+            )
+        return t("publicity.backdated_reason", recorded_on=now.isoformat(), reason=reason)
+    return reason
+
+
 # --------------------------------------------------------------------------- the stage
 
 
@@ -118,7 +149,7 @@ class Stage:
         p = self.period
         fields: dict[str, object] = {}
         if p is not None:
-            fields = {"first": p.first_day.isoformat(), "last": p.last_day.isoformat(), "days": p.days}
+            fields = {"first": p.first_day.isoformat(), "last": p.last_day.isoformat(), "days": days_text(p.days, lang)}
         if self.issued_on is not None:
             fields |= {"issued_on": self.issued_on.isoformat(), "count": self.issued}
         return t(f"publicity.stage_{self.code}", lang, **fields)
@@ -294,7 +325,7 @@ def resolve_target(args: argparse.Namespace) -> Target:
     batch = notice_for_batch(args.batch).batch(args.batch).id
     params_dir = Path(args.params_dir) if getattr(args, "params_dir", None) else None
     if getattr(args, "gradebook", None):
-        return Target(batch, Path(args.gradebook), params_dir)
+        return Target(batch, _existing_gradebook(Path(args.gradebook), "--gradebook"), params_dir)
     pfile = Path(getattr(args, "params", None) or Path("params") / f"{batch}.yaml")
     if not pfile.is_file():
         raise ConfigError(t("publicity.no_target", file=str(pfile), batch=batch))
@@ -302,7 +333,15 @@ def resolve_target(args: argparse.Namespace) -> Target:
     if not values.get("gradebook"):
         raise ConfigError(t("config.missing_key", file=str(pfile), key="gradebook"))
     settings = values.get("settings_dir")
-    return Target(batch, Path(values["gradebook"]), params_dir or (Path(settings) if settings else None))
+    gradebook = _existing_gradebook(Path(values["gradebook"]), str(pfile))
+    return Target(batch, gradebook, params_dir or (Path(settings) if settings else None))
+
+
+def _existing_gradebook(path: Path, source: str) -> Path:
+    """``path`` if it is an existing gradebook file; a mistyped path is a ``ConfigError`` (nothing is created)."""
+    if not path.is_file():
+        raise ConfigError(t("publicity.no_gradebook", file=str(path), source=source))
+    return path
 
 
 def actor(args: argparse.Namespace) -> str:
@@ -347,7 +386,8 @@ def cli_publish(args: argparse.Namespace) -> int:
         period, paths = publish_batch(
             gb, target.batch, on, by=actor(args), out_dir=args.out, params_dir=target.params_dir
         )
-    print(t("publicity.published", batch=target.batch, first=period.first_day, last=period.last_day, days=period.days))
+    days = days_text(period.days)
+    print(t("publicity.published", batch=target.batch, first=period.first_day, last=period.last_day, days=days))
     for p in paths.values():
         print(f"  {p}")
     print(t("publicity.frozen_note"), file=sys.stderr)
@@ -371,14 +411,16 @@ def cli_review(args: argparse.Namespace) -> int:
     target = resolve_target(args)
     with Gradebook(target.gradebook) as gb:
         if args.review_action == "request":
-            on = parse_date(args.on) if args.on else today(target.batch)
+            now = today(target.batch)
+            on = parse_date(args.on) if args.on else now
+            reason = check_request_date(on, now, gb.publication(target.batch), args.reason, target.batch)
             rid = gb.request_review(
                 target.batch,
                 args.candidate,
                 requested_by=args.requested_by,
                 on=on,
                 recorded_by=actor(args),
-                reason=args.reason,
+                reason=reason,
             )
             print(t("publicity.review_recorded", id=rid, candidate=args.candidate, batch=target.batch))
             return 0

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from examkit.exceptions import InputError
 from examkit.findings import ERROR, RULES, Finding, findings_csv, findings_frame, findings_json
 from examkit.i18n import set_lang, t
 from examkit.iorw import load_columns
@@ -30,14 +31,44 @@ def validate_path(
     path: str | os.PathLike,
     *,
     schools: pl.DataFrame | None = None,
+    prior_passes: pl.DataFrame | None = None,
     params_dir: str | os.PathLike | None = None,
 ) -> Registrations:
-    """Validate a registrations file, or every registrations file of a folder."""
+    """Validate a registrations file, or every registrations file of a folder.
+
+    ``prior_passes`` (``id_number, level, batch``) enables the "already passed" warning.
+    """
     p = Path(path)
     columns = load_columns(settings_file("columns.yaml", params_dir))
     if p.is_dir():
-        return load_registrations_dir(p, schools=schools, columns=columns, params_dir=params_dir)
-    return load_registrations(p, schools=schools, columns=columns, params_dir=params_dir)
+        return load_registrations_dir(
+            p, schools=schools, prior_passes=prior_passes, columns=columns, params_dir=params_dir
+        )
+    return load_registrations(p, schools=schools, prior_passes=prior_passes, columns=columns, params_dir=params_dir)
+
+
+def gradebook_passes(path: str | os.PathLike) -> pl.DataFrame:
+    """Every pass recorded in an existing gradebook: ``id_number, level, batch`` (one row per pass).
+
+    A missing file is an ``InputError`` (a mistyped path never creates a gradebook).
+    """
+    from examkit.gradebook import Gradebook
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(t("validate.no_gradebook", file=str(p)), file=str(p))
+    schema = {"id_number": pl.String, "level": pl.String, "batch": pl.String}
+    with Gradebook(p) as gb:
+        parts = [
+            gb.results(b)
+            .lazy()
+            .filter(pl.col("passed").fill_null(False))
+            .join(gb.candidates(b).lazy().select("candidate_no", "id_number", "level"), on="candidate_no")
+            .select(*schema)
+            .collect()
+            for b in gb.batches()
+        ]
+    return pl.concat(parts).cast(schema) if parts else pl.DataFrame(schema=schema)
 
 
 def format_text(findings: Iterable[Finding]) -> str:
@@ -52,22 +83,28 @@ def format_text(findings: Iterable[Finding]) -> str:
     return "\n".join(lines)
 
 
+def count(key: str, n: int) -> str:
+    """``n`` with its noun from the catalog: ``<key>_one`` for exactly one, else ``<key>`` ("1 warning", "2 warnings")."""
+    return t(f"{key}_one" if n == 1 else key, n=n)
+
+
 def summary(reg: Registrations) -> str:
     """One line: rows, errors, rows to fix, warnings."""
+    rows = count("validate.n_rows", reg.rows)
     if not reg.findings:
-        return t("validate.all_ok", file=str(reg.file), rows=reg.rows)
+        return t("validate.all_ok", file=str(reg.file), rows=rows)
     return t(
         "validate.summary",
         file=str(reg.file),
-        rows=reg.rows,
-        errors=len(reg.errors),
-        excluded=reg.excluded.height,
-        warnings=len(reg.warnings),
+        rows=rows,
+        errors=count("validate.n_errors", len(reg.errors)),
+        excluded=count("validate.n_to_fix", reg.excluded.height),
+        warnings=count("validate.n_warnings", len(reg.warnings)),
     )
 
 
 def cli_validate(args: argparse.Namespace) -> int:
-    """``examkit validate REGISTRATIONS [--schools S] [--format text|csv|json] [--lang en]``."""
+    """``examkit validate REGISTRATIONS [--schools S] [--gradebook G] [--format text|csv|json] [--lang en]``."""
     from examkit.schools import read_schools
 
     if getattr(args, "lang", None):
@@ -77,14 +114,18 @@ def cli_validate(args: argparse.Namespace) -> int:
     if args.schools:
         schools, problems = read_schools(args.schools, load_columns(settings_file("columns.yaml", params_dir)))
         if problems:
-            print(t("validate.schools_invalid", file=args.schools, n=len(problems)), file=sys.stderr)
+            print(
+                t("validate.schools_invalid", file=args.schools, n=count("validate.n_errors", len(problems))),
+                file=sys.stderr,
+            )
             print(format_text(problems), file=sys.stderr)
             return 2
+    passes = gradebook_passes(args.gradebook) if getattr(args, "gradebook", None) else None
     target = Path(args.registrations)
     if target.is_dir() and not registration_files(target):
         print(t("validate.no_files", dir=str(target)), file=sys.stderr)
         return 2
-    reg = validate_path(target, schools=schools, params_dir=params_dir)
+    reg = validate_path(target, schools=schools, prior_passes=passes, params_dir=params_dir)
     if reg.rows == 0 and not reg.findings:
         print(t("validate.no_rows", file=str(target)), file=sys.stderr)
         return 2

@@ -25,7 +25,6 @@ def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf:
     out.mkdir(parents=True, exist_ok=True)
     name = src.stem
     final_ipynb, final_html = out / f"{name}.ipynb", out / f"{name}.html"
-    failed_ipynb = out / f"{name}.failed.ipynb"
     try:
         with atomic_path(final_ipynb) as tmp:
             pm.execute_notebook(
@@ -41,17 +40,24 @@ def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf:
             )
             render_html(tmp, final_html)
     except PapermillExecutionError as exc:
-        for stale in (final_ipynb, final_html):
-            stale.unlink(missing_ok=True)
+        remove_outputs(out, name)
         error = t("run.cell_failed", cell=exc.exec_count, ename=exc.ename, evalue=exc.evalue)
         return {"ok": False, "error": error}
-    failed_ipynb.unlink(missing_ok=True)
+    except BaseException:
+        remove_outputs(out, name)
+        raise
     outputs = [str(final_ipynb), str(final_html)]
     if pdf:
         pdf_path = write_pdf(final_html, out / f"{name}.pdf")
         if pdf_path:
             outputs.append(str(pdf_path))
     return {"ok": True, "outputs": outputs}
+
+
+def remove_outputs(out_dir: Path, name: str) -> None:
+    """Delete a notebook's previous outputs, so a failed run leaves nothing stale that looks complete."""
+    for suffix in (".ipynb", ".html", ".pdf"):
+        (out_dir / f"{name}{suffix}").unlink(missing_ok=True)
 
 
 def main() -> None:

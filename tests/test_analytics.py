@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import pytest
+from factories import typed_registrations as registrations
 
 from examkit import analytics as an
 from examkit.exceptions import InputError
@@ -21,22 +20,6 @@ POLICY = an.Policy(
 )
 P = NOTICE.pass_mark
 
-REG_SCHEMA = {
-    "_row": pl.Int64,
-    "candidate_no": pl.String,
-    "name": pl.String,
-    "id_number": pl.String,
-    "candidate_type": pl.String,
-    "school_code": pl.String,
-    "school_name": pl.String,
-    "province": pl.String,
-    "site_code": pl.String,
-    "batch": pl.String,
-    "level": pl.String,
-    "registered_on": pl.Date,
-    "phone": pl.String,
-    "file": pl.String,
-}
 RES_SCHEMA = {
     "candidate_no": pl.String,
     "batch": pl.String,
@@ -44,31 +27,6 @@ RES_SCHEMA = {
     "total": pl.Float64,
     "passed": pl.Boolean,
 }
-
-
-def registrations(rows: list[dict]) -> pl.DataFrame:
-    """A typed registrations frame; each row dict overrides a default candidate."""
-    out = []
-    for i, r in enumerate(rows):
-        base = {
-            "_row": i + 2,
-            "candidate_no": f"C{i:04d}",
-            "name": "某某",
-            "id_number": f"1101011990010{i:05d}",
-            "candidate_type": "pilot_student",
-            "school_code": "03107",
-            "school_name": "甲校",
-            "province": "浙江省",
-            "site_code": "03107",
-            "batch": "2023-01",
-            "level": "junior",
-            "registered_on": dt.date(2023, 3, 20),
-            "phone": None,
-            "file": "reg.xlsx",
-        }
-        base.update(r)
-        out.append(base)
-    return pl.DataFrame(out, schema=REG_SCHEMA)
 
 
 def results(rows: list[tuple[str, str, str, float | None]]) -> pl.DataFrame:

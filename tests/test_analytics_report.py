@@ -21,12 +21,8 @@ BATCH = "2023-05"  # the third junior batch: earlier junior batches 2023-01 and 
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    from examkit.demo import write_demo
-
-    folder = tmp_path_factory.mktemp("demo")
-    year = write_demo(folder)
-    return folder, year
+def demo(demo_project):
+    return demo_project.data, demo_project.year
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import MARKS, graded_gradebook, marks_frame, registrations
 
 from examkit.certificates import load_layout, parse_layout
 from examkit.exceptions import PublicityError
 from examkit.gradebook import Gradebook
 from examkit.i18n import set_lang
 from examkit.notice import LEVELS
-from tests.test_publicity_gradebook import MARKS, marks_frame, registrations
 
 B1, B3 = "2023-01", "2023-03"  # both junior
 D = dt.date
@@ -36,9 +36,7 @@ def publish_and_end(g: Gradebook, batch: str, on: dt.date | None = None) -> dt.d
 
 @pytest.fixture
 def gb(tmp_path: Path):
-    g = Gradebook(tmp_path / "gradebook.sqlite", durable=False)
-    g.register(registrations(4))
-    g.apply(B1, marks_frame(MARKS), pl.DataFrame({"candidate_no": ["C004"], "flag": ["absent"]}), grader="王老师")
+    g = graded_gradebook(tmp_path / "gradebook.sqlite", B1)  # C001–C003 marked as in MARKS, C004 absent
     yield g
     g.close()
 

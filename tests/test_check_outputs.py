@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
 from examkit.check_outputs import scan_dir, scan_text
 from examkit.cli import main
+from examkit.i18n import set_lang
 
 CLEAN = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>报告</title>
@@ -72,13 +74,14 @@ def test_cli_passes_a_clean_tree_and_ignores_non_rendered_files(tmp_path, capsys
         {
             "index.html": CLEAN,
             "2023-01/pass_rates.html": CLEAN,
-            # executed notebooks and score exports for the platform are not reports
-            "2023-01/grading.ipynb": '{"id": "11010519491231002X"}',
+            # an executed notebook: only its cell outputs are data (here it has none)
+            "2023-01/grading.ipynb": '{"id": "11010519491231002X", "cells": []}',
+            # score exports for the platform are not reports
             "2023-01/scores.csv": "11010519491231002X,13812345678\n",
         },
     )
     assert main(["check-outputs", str(out)]) == 0
-    assert "2" in capsys.readouterr().out  # two report files scanned
+    assert "3 个文件" in capsys.readouterr().out  # two reports and one notebook checked
 
 
 def test_cli_fails_naming_file_and_line(tmp_path, capsys):
@@ -87,7 +90,7 @@ def test_cli_fails_naming_file_and_line(tmp_path, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("2023-01/fees.html:2: loads a resource from the network")
     assert any(line.startswith("2023-01/fees.html:7: unmasked ID number") for line in printed)
-    assert printed[-1] == "FAILED: 8 problems in 1 files"
+    assert printed[-1] == "FAILED: 8 problems in 1 file"
 
 
 def test_missing_folder_is_a_user_error(tmp_path, capsys):
@@ -114,3 +117,103 @@ def test_scan_passes_on_rendered_demo_and_fails_on_planted_copy(tmp_path_factory
     _, planted = scan_dir(copy)
     assert {f.rule for f in planted} == {"external", "id_number", "mobile"}
     assert {f.file for f in planted} == {victim.relative_to(copy).as_posix()}
+
+
+# --------------------------------------------------------------------------- executed notebooks
+
+
+def _notebook(cells: list[dict]) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, ensure_ascii=False)
+
+
+PARAMS_CELL = {  # papermill's injected parameters: paths may hold anything, they are code not data
+    "cell_type": "code",
+    "metadata": {"tags": ["injected-parameters"]},
+    "source": 'registrations = "/data/11010519491231002X/13812345678.xlsx"\n',
+    "outputs": [],
+}
+
+
+def _output_cell(*outputs: dict) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": "show()", "outputs": list(outputs)}
+
+
+def test_notebook_outputs_are_checked_but_not_sources(tmp_path, capsys):
+    leaky = _notebook(
+        [
+            {"cell_type": "markdown", "metadata": {}, "source": "# 11010519491231002X"},
+            PARAMS_CELL,
+            _output_cell(
+                {"output_type": "display_data", "metadata": {}, "data": {"text/html": "<td>张*明</td>"}},
+            ),
+            _output_cell(
+                {
+                    "output_type": "execute_result",
+                    "execution_count": 3,
+                    "metadata": {},
+                    "data": {
+                        "text/plain": ["姓名  电话\n", "张三  13812345678\n"],
+                        "text/html": "<td>138****5678</td>",
+                    },
+                },
+                {"output_type": "stream", "name": "stdout", "text": ["ok\n", "11010519491231002X\n"]},
+            ),
+            _output_cell(
+                {"output_type": "error", "ename": "E", "evalue": "x", "traceback": ["line", "id 11010519491231002X"]},
+                {"output_type": "display_data", "metadata": {}, "data": {"image/png": "MTM4MTIzNDU2Nzg="}},
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"application/vnd.vegalite.v5+json": {"data": {"values": [{"phone": "13912345678"}]}}},
+                },
+            ),
+        ]
+    )
+    out = _tree(tmp_path, {"2023-01/grading.ipynb": leaky, "2023-01/grading.html": CLEAN})
+    files, findings = scan_dir(out)
+    assert [p.name for p in files] == ["grading.html", "grading.ipynb"]
+    got = [(f.file, f.cell, f.line, f.rule, f.value) for f in findings]
+    assert got == [
+        ("2023-01/grading.ipynb", 4, 2, "mobile", "138****5678"),  # text/plain line 2
+        ("2023-01/grading.ipynb", 4, 2, "id_number", "110105********002X"),  # stdout line 2
+        ("2023-01/grading.ipynb", 5, 2, "id_number", "110105********002X"),  # traceback line 2
+        ("2023-01/grading.ipynb", 5, 5, "mobile", "139****5678"),  # in the chart's data
+    ]
+    assert main(["--lang", "en", "check-outputs", str(out)]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    set_lang("zh")
+    assert (
+        printed[0]
+        == "2023-01/grading.ipynb output of cell 4:2: unmasked mobile number (show the first 3 + **** + the last 4): 138****5678"
+    )
+    assert printed[-1] == "FAILED: 4 problems in 1 file"
+
+
+def test_external_links_inside_notebook_outputs_are_not_reports(tmp_path):
+    nb = _notebook(
+        [
+            _output_cell(
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"text/html": PLANTED.split("<p>", maxsplit=1)[0]},
+                }
+            )
+        ]
+    )
+    assert scan_dir(_tree(tmp_path, {"a/fees.ipynb": nb}))[1] == []
+
+
+def test_one_problem_in_english(tmp_path, capsys):
+    out = _tree(tmp_path, {"index.html": CLEAN.replace("138****5678", "13812345678")})
+    assert main(["--lang", "en", "check-outputs", str(out)]) == 1
+    set_lang("zh")
+    assert capsys.readouterr().out.splitlines()[-1] == "FAILED: 1 problem in 1 file"
+
+
+@pytest.mark.parametrize("files", [{}, {"2023-01/scores.csv": "a,b\n", "notes.txt": "x"}])
+def test_a_folder_with_nothing_to_check_is_an_error(tmp_path, capsys, files):
+    out = _tree(tmp_path, files)
+    assert main(["check-outputs", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and str(out) in captured.err and "ipynb" in captured.err

@@ -6,7 +6,6 @@ import polars as pl
 import pytest
 
 from examkit.config import load_batch_params
-from examkit.demo import prepare_project, write_demo
 from examkit.demo.double_marking import ARBITER, SECOND_GRADER
 from examkit.demo.theory import key_file, responses_file
 from examkit.gradebook import Gradebook
@@ -17,11 +16,8 @@ DM_BATCH, SENIOR = "2023-08", "2023-13"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo_extras")
-    params = prepare_project(work)
-    year = write_demo(work / "data" / "demo", params_dir=params)
-    return work, year
+def demo(demo_project):
+    return demo_project.root, demo_project.year
 
 
 def test_planted_disagreements_are_arbitrated_per_the_rule(demo):

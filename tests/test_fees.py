@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from factories import typed_registrations
 
 from examkit.exceptions import ConfigError
 from examkit.fees import CSV_COLUMNS, Prices, expected_fees, load_prices, reconcile
@@ -19,23 +20,6 @@ ZJ_JUNIOR = 32000  # the example provincial price used below: 浙江省 junior 3
 PRICES = Prices(fen={"浙江省": {"junior": ZJ_JUNIOR}}, status="example", source="test")
 LEVEL = {b.id: b.level for b in NOTICE.batches}
 PROVINCE = {"44001": "广东省", "44002": "广东省", "33001": "浙江省", "51001": "四川省", "37003": "山东省"}
-
-REG_SCHEMA = {
-    "_row": pl.Int64,
-    "candidate_no": pl.String,
-    "name": pl.String,
-    "id_number": pl.String,
-    "candidate_type": pl.String,
-    "school_code": pl.String,
-    "school_name": pl.String,
-    "province": pl.String,
-    "site_code": pl.String,
-    "batch": pl.String,
-    "level": pl.String,
-    "registered_on": pl.Date,
-    "phone": pl.String,
-    "file": pl.String,
-}
 
 
 def regs(spec: list[tuple[str, str, int]], extra: list[dict] | None = None) -> pl.DataFrame:
@@ -55,21 +39,9 @@ def regs(spec: list[tuple[str, str, int]], extra: list[dict] | None = None) -> p
                 }
             )
     rows += extra or []
-    full = [
-        {
-            "_row": i + 2,
-            "name": "测试",
-            "id_number": "x",
-            "level": LEVEL[r["batch"]],
-            "registered_on": dt.date(2023, 3, 20),
-            "phone": None,
-            "file": "reg.xlsx",
-            "school_name": None,
-            **r,
-        }
-        for i, r in enumerate(rows)
-    ]
-    return pl.DataFrame(full, schema=REG_SCHEMA)
+    return typed_registrations(
+        [{"name": "测试", "id_number": "x", "level": LEVEL[r["batch"]], "school_name": None, **r} for r in rows]
+    )
 
 
 def receipts(rows: list[tuple]) -> pl.DataFrame:

@@ -20,12 +20,8 @@ FIXTURE = ROOT / "data" / "fixture"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    from examkit.demo import write_demo
-
-    data = tmp_path_factory.mktemp("demo") / "data"
-    write_demo(data)
-    return data
+def demo(demo_project) -> Path:
+    return demo_project.data
 
 
 @pytest.fixture(scope="module")

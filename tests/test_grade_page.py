@@ -22,21 +22,13 @@ import pytest
 from examkit.gradebook import Gradebook
 from examkit.grading import check_mark
 from examkit.i18n import t
+from examkit.render import CHROMIUM_FLAGS
 from examkit.rubric import load_rubric
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = os.environ.get("EXAMKIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(CHROMIUM_FLAGS)  # the package's own launch flags (quiet, offline)
 BATCH = "2023-01"  # junior: items J1..J6
 TIMEOUT_MS = 90_000
 

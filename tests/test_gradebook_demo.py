@@ -6,18 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from examkit.demo import prepare_project, write_demo
+from examkit.demo import write_demo
 from examkit.demo.grading import DEMO_GRADERS
 from examkit.gradebook import Gradebook
 from examkit.notice import load_notice
 
 
 @pytest.fixture(scope="module")
-def demo_year(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo")
-    params = prepare_project(work)
-    demo = write_demo(work / "data" / "demo", params_dir=params)
-    return work / "data" / "demo", demo
+def demo_year(demo_project):
+    return demo_project.data, demo_project.year
 
 
 def test_every_batch_is_graded_as_generated(demo_year):
@@ -49,12 +46,12 @@ def test_every_batch_is_graded_as_generated(demo_year):
     assert graders == set(DEMO_GRADERS)  # sites are shared out between the demo graders
 
 
-def test_regenerating_the_demo_rebuilds_its_gradebook(demo_year):
-    data_dir, _ = demo_year
+def test_regenerating_the_demo_rebuilds_its_gradebook(demo_copy):
+    data_dir = demo_copy.data
     path = data_dir / "gradebook.sqlite"
     with Gradebook(path) as gb:
         before = gb.audit().height
-    write_demo(data_dir, params_dir=data_dir.parent.parent / "params")
+    write_demo(data_dir, params_dir=demo_copy.params)
     with Gradebook(path) as gb:
         assert gb.audit().height == before  # fresh, not doubled
     assert not Path(f"{path}-journal").exists()

@@ -37,15 +37,18 @@ def csv_of(text: str) -> pl.DataFrame:
 def independent_by_school() -> pl.DataFrame:
     """Pass counts per school computed straight from the raw files (no examkit analytics involved):
     total = sum of the item columns, absent = 状态 缺考, passed = total ≥ the notice's pass mark."""
-    reg = read_raw(REG).select(pl.col("考生号").alias("cand"), pl.col("院校代码").alias("school_code"))
+    # candidate numbers typed with full-width digits are the same numbers (NFKC), as issue 3 says
+    cand = pl.col("考生号").str.normalize("NFKC").str.strip_chars().alias("cand")
+    reg = read_raw(REG).select(cand, pl.col("院校代码").alias("school_code"))
     sheet = read_raw(SCORES)
     items = [c for c in sheet.columns if c not in ("考生号", "状态")]
     scores = sheet.select(
-        pl.col("考生号").alias("cand"),
+        cand,
         (pl.col("状态") == "缺考").fill_null(False).alias("absent"),
         pl.sum_horizontal([pl.col(c).cast(pl.Float64) for c in items]).alias("total"),
     )
-    joined = reg.join(scores, on="cand", how="left")
+    # a registered candidate without a score row is ungraded: sat, not passed (the report's definition of sat)
+    joined = reg.join(scores, on="cand", how="left").with_columns(pl.col("absent").fill_null(False))
     return (
         joined.group_by("school_code")
         .agg(
@@ -150,7 +153,10 @@ def test_cli_agrees_with_the_report_session() -> None:
     )
     for by in (["school_code"], ["site_code"], ["province"], ["candidate_type"], []):
         arg = ",".join(by) or "batch"
-        code, out, _ = run("--registrations", str(REG), "--scores", str(SCORES), "--by", arg, "--format", "csv")
+        code, out, _ = run(
+            *("--registrations", str(REG), "--scores", str(SCORES), "--schools", str(SCHOOLS)),
+            *("--by", arg, "--format", "csv"),
+        )
         assert code == 0
         cli = csv_of(out)
         shown = an.csv_frame(
@@ -158,3 +164,60 @@ def test_cli_agrees_with_the_report_session() -> None:
         )
         assert cli.select(an.CSV_COLUMNS).equals(shown.select(an.CSV_COLUMNS)), by
     assert not (FIXTURE / "no-gradebook.sqlite").exists()
+
+
+def test_without_schools_a_warning_says_the_school_rules_are_skipped() -> None:
+    args = ("--registrations", str(REG), "--scores", str(SCORES), "--format", "csv")
+    code, out, err = run(*args)
+    assert code == 0 and "--schools" in err and "通过率笔记本" in err
+    assert csv_of(out).columns == ["batch", "level", *an.CSV_COLUMNS]  # stdout stays clean csv
+    code, _, err = run(*args, "--schools", str(SCHOOLS))
+    assert code == 0 and "--schools" not in err
+    out_en, err_en = io.StringIO(), io.StringIO()
+    with redirect_stdout(out_en), redirect_stderr(err_en):
+        assert main(["--lang", "en", "passrates", *args]) == 0
+    from examkit.i18n import set_lang
+
+    set_lang("zh")
+    assert "no --schools given" in err_en.getvalue() and "notebook" in err_en.getvalue()
+
+
+def test_help_says_the_notebook_uses_the_schools_file(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["passrates", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--schools" in text and "notebook" in text and "schools file" in text
+
+
+def test_demo_school_rules_make_the_difference(demo_project, tmp_path: Path) -> None:
+    """In the demo's first batch two rows break school rules: only --schools leaves them out, as the notebook does."""
+    from examkit.session import open_batch
+
+    data = demo_project.data
+    reg, scores, schools = (
+        data / "registrations" / "2023-01.xlsx",
+        data / "scores" / "2023-01.xlsx",
+        data / "schools.xlsx",
+    )
+    school_rules = {"school_not_pilot", "school_not_filed", "teacher_not_trained", "site_not_pilot", "unknown_school"}
+    planted = json.loads((data / "planted.json").read_text(encoding="utf-8"))["registrations"]
+    broken = [p for p in planted if p["file"] == reg.name and p["rule"] in school_rules]
+    assert broken  # the demo plants school-rule mistakes in this file
+    args = ("--registrations", str(reg), "--scores", str(scores), "--format", "json")
+    _, without, err = run(*args)
+    _, with_schools, _ = run(*args, "--schools", str(schools))
+    (a,), (b,) = json.loads(without), json.loads(with_schools)
+    assert "--schools" in err
+    assert a["registered"] - b["registered"] == len(broken)
+    session = open_batch(
+        "2023-01",
+        registrations=str(reg),
+        schools=str(schools),
+        gradebook=str(tmp_path / "none.sqlite"),
+        scores=str(scores),
+        settings_dir=str(demo_project.params),
+    )
+    shown = an.csv_frame(an.pass_rates(session.batch_results, ["batch"], session.analytics_policy), ["batch"])
+    assert shown.row(0, named=True)["registered"] == b["registered"]
+    assert shown.row(0, named=True)["sat"] == b["sat"] and shown.row(0, named=True)["passed"] == b["passed"]
+    assert not (tmp_path / "none.sqlite").exists()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import fastexcel
-import polars as pl
 import pytest
+from factories import graded_gradebook
 
+from examkit import publicity
 from examkit.cli import main
 from examkit.gradebook import Gradebook
 from examkit.i18n import set_lang
-from tests.test_publicity_gradebook import MARKS, marks_frame, registrations
 
 B = "2023-01"
 
@@ -22,12 +23,27 @@ def _zh():
     set_lang("zh")  # --lang en changes the process language
 
 
+class Clock:
+    """Today's date as the commands see it (Beijing time in real use), set by each test."""
+
+    def __init__(self) -> None:
+        self.day = dt.date(2023, 5, 1)
+
+    def set(self, iso: str) -> None:
+        self.day = dt.date.fromisoformat(iso)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr(publicity, "today", lambda batch_id=None: c.day)
+    return c
+
+
 @pytest.fixture
 def gbfile(tmp_path: Path) -> Path:
     path = tmp_path / "gb.sqlite"
-    with Gradebook(path, durable=False) as g:
-        g.register(registrations(4))
-        g.apply(B, marks_frame(MARKS), pl.DataFrame({"candidate_no": ["C004"], "flag": ["absent"]}), grader="王老师")
+    graded_gradebook(path, B).close()  # C001 passes (60), C002 59.5, C003 45, C004 absent
     return path
 
 
@@ -37,23 +53,26 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return rc, out, err
 
 
-def test_publish_review_certificates(gbfile, tmp_path, capsys):
+def test_publish_review_certificates(gbfile, tmp_path, capsys, clock):
     g = ["--batch", B, "--gradebook", str(gbfile), "--by", "考务张"]
     rc, out, _ = run(capsys, "publish", *g, "--on", "2023-05-01", "--out", str(tmp_path / "pub"))
     assert rc == 0 and "2023-05-07" in out
     page = (tmp_path / "pub" / "publicity_2023-01.html").read_text(encoding="utf-8")
     assert "考生1" not in page and "考*1" in page  # names masked
 
+    clock.set("2023-05-08")
     rc, _, err = run(
         capsys, "review", "request", *g, "--candidate", "C002", "--requested-by", "考生", "--on", "2023-05-08"
     )
     assert rc == 2 and "2023-05-07" in err and "Traceback" not in err
 
+    clock.set("2023-05-07")
     rc, out, _ = run(
         capsys, "review", "request", *g, "--candidate", "C002", "--requested-by", "考生", "--on", "2023-05-07"
     )
     assert rc == 0 and "#1" in out
 
+    clock.set("2023-05-09")
     rc, _, err = run(capsys, "certificates", *g, "--on", "2023-05-08", "--out", str(tmp_path / "cert"))
     assert rc == 2 and "#1" in err  # an open review blocks issuing
 
@@ -78,7 +97,7 @@ def test_publish_review_certificates(gbfile, tmp_path, capsys):
         assert gb.certificate_register(B).height == 2
 
 
-def test_bad_inputs_are_refused_without_traceback(gbfile, capsys):
+def test_bad_inputs_are_refused_without_traceback(gbfile, capsys, clock):
     g = ["--batch", B, "--gradebook", str(gbfile)]
     rc, _, err = run(capsys, "publish", *g, "--on", "5/1/2023x")
     assert rc == 2 and "YYYY-MM-DD" in err
@@ -87,6 +106,7 @@ def test_bad_inputs_are_refused_without_traceback(gbfile, capsys):
     run(capsys, "publish", *g, "--on", "2023-05-01", "--out", str(gbfile.parent / "pub"))
     rc, _, err = run(capsys, "review", "decide", *g, "--id", "7")
     assert rc == 2 and "7" in err
+    clock.set("2023-05-02")
     run(capsys, "review", "request", *g, "--candidate", "C003", "--requested-by", "考生", "--on", "2023-05-02")
     rc, _, err = run(capsys, "review", "decide", *g, "--id", "1", "--set", "J1")
     assert rc == 2 and "J1" in err

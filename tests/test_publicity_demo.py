@@ -12,7 +12,6 @@ import polars as pl
 import pytest
 
 from examkit.certificates import load_layout
-from examkit.demo import prepare_project, write_demo
 from examkit.gradebook import Gradebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +20,8 @@ LEVEL_CODES = {"junior": "1", "intermediate": "2", "senior": "3"}  # the shipped
 
 
 @pytest.fixture(scope="module")
-def demo_year(tmp_path_factory):
-    work = tmp_path_factory.mktemp("demo")
-    params = prepare_project(work)
-    demo = write_demo(work / "data" / "demo", params_dir=params)
-    return work / "data" / "demo", demo
+def demo_year(demo_project):
+    return demo_project.data, demo_project.year
 
 
 def _norm_id(text: str) -> str:
@@ -105,11 +101,11 @@ def test_certificates_follow_the_final_results(demo_year):
         assert s == list(range(1, n + 1))
 
 
-def test_report_section_shows_stage_and_reviews(demo_year):
+def test_report_section_shows_stage_and_reviews(demo_copy):
     from examkit.publicity import publicity_report
     from examkit.session import open_batch
 
-    data_dir, _ = demo_year
+    data_dir = demo_copy.data  # a copy: opening a session registers its candidates in the gradebook
     planted = json.loads((data_dir / "planted.json").read_text(encoding="utf-8"))["reviews"]
     flip = next(p for p in planted if p.get("flip"))
     session = open_batch(

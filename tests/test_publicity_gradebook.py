@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import MARKS, graded_gradebook, marks_frame, registrations
 
 from examkit.exceptions import GradebookError, PublicityError
 from examkit.gradebook import Gradebook
@@ -24,43 +25,12 @@ def _zh():
     set_lang("zh")
 
 
-def registrations(n: int, batch: str = B, prefix: str = "C", ids_from: int = 1) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "candidate_no": [f"{prefix}{i:03d}" for i in range(1, n + 1)],
-            "name": [f"考生{i}" for i in range(1, n + 1)],
-            "id_number": [f"44010620000101{i:03d}X" for i in range(ids_from, ids_from + n)],
-            "candidate_type": ["pilot_student"] * n,
-            "school_code": ["44001"] * n,
-            "school_name": ["广州南方职业技术学院"] * n,
-            "province": ["广东省"] * n,
-            "site_code": ["44001"] * n,
-            "batch": [batch] * n,
-            "level": ["junior"] * n,
-        }
-    )
-
-
-# totals: C001 = 60 (pass), C002 = 59.5 (fail, near the line), C003 = 45 (fail)
-MARKS = {
-    "C001": {"J1": 12, "J2": 9, "J3": 12, "J4": 9, "J5": 9, "J6": 9},
-    "C002": {"J1": 12, "J2": 9, "J3": 12, "J4": 9, "J5": 9, "J6": 8.5},
-    "C003": {"J1": 9, "J2": 7, "J3": 9, "J4": 7, "J5": 7, "J6": 6},
-}
-
-
-def marks_frame(marks: dict[str, dict[str, float]]) -> pl.DataFrame:
-    rows = [(c, i, float(v)) for c, items in marks.items() for i, v in items.items()]
-    return pl.DataFrame(
-        rows, schema={"candidate_no": pl.String, "item_id": pl.String, "mark": pl.Float64}, orient="row"
-    )
+# registrations(n): C001… of 44001; MARKS totals: C001 = 60 (pass), C002 = 59.5 (fail, near the line), C003 = 45 (fail)
 
 
 @pytest.fixture
 def gb(tmp_path: Path):
-    g = Gradebook(tmp_path / "gradebook.sqlite", durable=False)
-    g.register(registrations(4))
-    g.apply(B, marks_frame(MARKS), pl.DataFrame({"candidate_no": ["C004"], "flag": ["absent"]}), grader="王老师")
+    g = graded_gradebook(tmp_path / "gradebook.sqlite", B)  # C001–C003 marked as in MARKS, C004 absent
     yield g
     g.close()
 

@@ -11,27 +11,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from factories import REG_HEADERS as HEADERS
+from factories import REG_SCHEMA
 
 from examkit import idcard
 from examkit.exceptions import InputError, NoticeError
 from examkit.i18n import set_lang
-from examkit.registrations import REG_SCHEMA, load_registrations, load_registrations_dir
+from examkit.registrations import load_registrations, load_registrations_dir
 from examkit.session import BatchSession
 
-HEADERS = [
-    "考生号",
-    "姓名",
-    "身份证号",
-    "考生类型",
-    "院校代码",
-    "院校名称",
-    "省份",
-    "考点代码",
-    "批次",
-    "等级",
-    "报名日期",
-    "手机号",
-]
 SCHOOLS = [
     "院校代码,院校名称,省份,是否试点,备案,师资培训证书编号,别名",
     "44001,广州南方职业技术学院,广东省,是,是,HT-1,南方职院",

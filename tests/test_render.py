@@ -236,16 +236,38 @@ def test_footer_lists_batch_version_and_every_input_hash(tmp_path):
     expected = {
         "params/2023-01.yaml": _sha(params),
         "data/registrations/2023-01.csv": _sha(regdir / "2023-01.csv"),
-        "data/registrations/2023-02.csv": _sha(regdir / "2023-02.csv"),
         "data/payments.csv": _sha(payments),
         "params/rubrics/junior.yaml": _sha(project / "params" / "rubrics" / "junior.yaml"),
     }
     for shown, digest in expected.items():
         assert re.search(rf'<span class="ek-file">{re.escape(shown)}</span><br><code>{digest}</code>', html), shown
     assert html.count("data/registrations/2023-01.csv") == 1  # this batch's file is also in the folder: once
+    assert "2023-02.csv" not in html  # a later batch's file is no input of this report
     assert "missing.xlsx" not in html
     assert str(tmp_path) not in html  # paths are shown relative to the project folder
     assert scan_text(html) == []
+
+
+def test_footer_lists_the_year_so_far_up_to_this_batch(tmp_path):
+    """The year's folder contributes what ``session.year_registrations`` reads: batches up to this one."""
+    from examkit.display import footer_rows
+
+    regdir = tmp_path / "registrations"
+    regdir.mkdir()
+    for name in ("2023-01.csv", "2023年第二次统考.csv", "2023-03.xlsx", "2023-13.csv", "extra.csv"):
+        (regdir / name).write_text(f"考生号\n{name}\n", encoding="utf-8")
+    (regdir / "README.txt").write_text("not a registrations file", encoding="utf-8")
+    (regdir / "~$2023-01.xlsx").write_text("Excel's lock file", encoding="utf-8")
+
+    def listed(batch: str) -> list[str]:
+        session = BatchSession(batch, params={"registrations_dir": str(regdir), "lang": "zh"})
+        return [name for _, name, _ in footer_rows(session) if not name.endswith(".yaml") and name]
+
+    # batch 2023-02 is named in Chinese; extra.csv names no batch, so every batch reads it
+    assert listed("2023-01") == ["2023-01.csv", "extra.csv"]
+    assert listed("2023-02") == ["2023-01.csv", "2023年第二次统考.csv", "extra.csv"]
+    assert listed("2023-03") == ["2023-01.csv", "2023-03.xlsx", "2023年第二次统考.csv", "extra.csv"]
+    assert listed("2023-13") == ["2023-01.csv", "2023-03.xlsx", "2023-13.csv", "2023年第二次统考.csv", "extra.csv"]
 
 
 # --------------------------------------------------------------------------- PDF

@@ -43,14 +43,11 @@ def test_missing_params_file_names_it(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_broken_batch_fails_alone_and_rerun_is_idempotent(tmp_path, capsys):
-    from examkit.demo import prepare_project, write_demo
-
-    params = prepare_project(tmp_path)
-    write_demo(tmp_path / "data" / "demo", params_dir=params)
-    broken = tmp_path / "data" / "demo" / "registrations" / "2023-02.csv"
+def test_broken_batch_fails_alone_and_rerun_is_idempotent(demo_copy, capsys):
+    params = demo_copy.params
+    broken = demo_copy.data / "registrations" / "2023-02.csv"
     broken.write_bytes(b"\x00\x01\x02 this is not a table")
-    out = tmp_path / "outputs"
+    out = demo_copy.root / "outputs"
     args = ["run", str(params / "2023-01.yaml"), str(params / "2023-02.yaml"), "--out", str(out), "--quiet"]
 
     assert main(args) == 1

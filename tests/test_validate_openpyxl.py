@@ -11,25 +11,12 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from factories import REG_HEADERS as HEADERS
 
 from examkit import idcard
 from examkit.i18n import set_lang
 from examkit.registrations import load_registrations
 
-HEADERS = [
-    "考生号",
-    "姓名",
-    "身份证号",
-    "考生类型",
-    "院校代码",
-    "院校名称",
-    "省份",
-    "考点代码",
-    "批次",
-    "等级",
-    "报名日期",
-    "手机号",
-]
 ID_1 = idcard.make("510703", dt.date(2004, 6, 1), 1)
 ID_2 = idcard.make("440106", dt.date(2003, 9, 9), 2)
 ID_3 = idcard.make("370102", dt.date(1988, 1, 20), 3)

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import xlsxwriter
+from factories import REG_HEADERS as HEADERS
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -26,20 +27,6 @@ from examkit.cli import main
 from examkit.i18n import set_lang
 from examkit.iorw import _header_key, load_columns
 
-HEADERS = [
-    "考生号",
-    "姓名",
-    "身份证号",
-    "考生类型",
-    "院校代码",
-    "院校名称",
-    "省份",
-    "考点代码",
-    "批次",
-    "等级",
-    "报名日期",
-    "手机号",
-]
 # columns where no junk text can be valid (any text is a valid name, province or phone)
 STRICT = ["身份证号", "考生类型", "批次", "等级", "报名日期"]
 MAPPING = load_columns()["registrations"]

@@ -5,8 +5,9 @@ Two kinds of edits, spread over the batches:
   rule and severity; errors are marked ``excluded``): typos in ID numbers, dates outside the
   window, the wrong level, a batch that does not exist, a person registered twice, students of
   schools that are not (filed) pilots or have no trained teacher, a missing borrowed sitting,
-  a school code that lost its leading zero, empty cells, unreadable dates and types, and
-  unusual ages (warnings);
+  a school code that lost its leading zero, empty cells, unreadable dates and types,
+  unusual ages (warnings), and a retake registered by someone whose earlier result became a
+  pass on review (a warning once the gradebook is given: ``examkit validate --gradebook``);
 - hand-typing noise that must NOT be reported: full-width digits, stray and non-breaking
   spaces, a lowercase ``x``, other date spellings and Excel serial numbers
   (recorded under ``demo.planted["registration_noise"]``).
@@ -224,12 +225,68 @@ def plant(demo: DemoYear, rng: random.Random) -> list[dict]:
                 break
     dups = _plant_duplicates(demo, rng, batches, touched)
     demo.planted["registration_noise"] = _plant_noise(demo, rng, batches, touched)
+    excluded = {id(c) for plan, _, c in done if plan.severity == "error"} | {id(c) for _, c in dups}
+    retake = _plant_retake_after_pass(demo, batches, touched, excluded)
     out = []
     for plan, b, c in done:
         out.append(_record(demo, b, c, plan.rule, plan.column, plan.severity, plan.note))
     for b, c in dups:
         out.append(_record(demo, b, c, "duplicate", "id_number", "error", "the same person registered twice"))
+    if retake is not None:
+        note = "registered for the retake before the results; a review later raised the earlier result to a pass"
+        out.append(_record(demo, *retake, "already_passed", "id_number", "warning", note))
     return sorted(out, key=lambda r: (r["batch"], r["row"], r["column"]))
+
+
+def _plant_retake_after_pass(
+    demo: DemoYear, batches: list[Batch], touched: set[int], excluded: set[int]
+) -> tuple[Batch, Candidate] | None:
+    """A retake by someone who passed: the candidate whose fail the demo's review turns into a pass.
+
+    ``examkit.demo.publicity`` re-marks the top near-line failer of ``FLIP_BATCH`` to a pass during
+    publicity. By then that candidate had registered for the next batch of the same level as a retake
+    (retakes register before results are published), so that registration now repeats a level they
+    hold: the "already passed" warning. The generator often brings that failer back already; when it
+    did not, an untouched candidate at the same exam site of the next batch becomes that person.
+    Returns the retake (batch, candidate), or None when the year offers none.
+    """
+    import polars as pl
+
+    from examkit.demo.publicity import FLIP_BATCH, _near_line
+
+    first = demo.notice.batch(FLIP_BATCH)
+    scores = demo.scores[first.id]
+    kept = [c for c in demo.registrations[first.id] if id(c) not in excluded and c.candidate_no in scores]
+    totals = [round(sum(scores[c.candidate_no]["marks"].values()), 2) for c in kept]
+    results = pl.DataFrame(
+        {
+            "candidate_no": [c.candidate_no for c in kept],
+            "status": [scores[c.candidate_no]["status"] for c in kept],
+            "total": totals,
+            "passed": [
+                scores[c.candidate_no]["status"] == "graded" and demo.notice.passes(x)
+                for c, x in zip(kept, totals, strict=True)
+            ],
+        }
+    )
+    failers = _near_line(results, float(demo.notice.pass_mark))
+    later = [b for b in batches if b.level == first.level and b.ordinal > first.ordinal]
+    if not failers.height or not later:
+        return None
+    who = next(c for c in kept if c.candidate_no == failers.item(0, "candidate_no"))
+    for b in later:
+        again = next((c for c in demo.registrations[b.id] if c.id_number == who.id_number), None)
+        if again is not None:
+            return None if id(again) in excluded else (b, again)
+    b = later[0]
+    pool = [c for c in demo.registrations[b.id] if id(c) not in touched and c.site_code == who.site_code]
+    if not pool:
+        return None
+    c = pool[0]
+    for attr in ("name", "id_number", "phone", "candidate_type", "school_code", "school_name"):
+        setattr(c, attr, getattr(who, attr))
+    touched.add(id(c))
+    return b, c
 
 
 def _plant_duplicates(demo: DemoYear, rng: random.Random, batches: list[Batch], touched: set[int]) -> list:
