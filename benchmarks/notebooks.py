@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.machine import load_average
+
 BATCH = "2023-01"
 # the libraries every report notebook loads, whatever its cells import directly
 LIBRARIES = ("polars", "altair", "ipywidgets")
@@ -148,6 +150,6 @@ def measure(work: Path, repeats: int, whole_year: bool, log=print) -> dict:
             shutil.rmtree(wd, ignore_errors=True)
             s, rc = prepare_demo(wd, batches=None, jobs=jobs)
             html = len(list((wd / "outputs").glob("*/*.html")))
-            out["year"][jobs] = {"seconds": s, "exit": rc, "reports": html}
+            out["year"][jobs] = {"seconds": s, "exit": rc, "reports": html, "load": load_average()}
             log(f"  whole demo year --jobs {jobs}: {s:.1f}s (exit {rc}, {html} reports)")
     return out

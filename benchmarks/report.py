@@ -313,11 +313,16 @@ def _notebooks(nb: dict) -> list[str]:
             "The whole demo year (`examkit demo --workdir TMP --jobs N`: generate the demo data, then 13 "
             "batches × 3 notebooks; one run each):",
             "",
-            "| jobs | seconds | reports written | exit |",
-            "|---:|---:|---:|---:|",
+            "| jobs | seconds | reports written | exit | load average after |",
+            "|---:|---:|---:|---:|---:|",
         ]
-        for jobs, y in sorted(nb["year"].items(), key=lambda kv: int(kv[0])):
-            out.append(f"| {jobs} | {_s(y['seconds'])} | {y['reports']} | {y['exit']} |")
+        for label, runs in (("", nb["year"]), (" (an earlier run)", nb.get("year_first_run") or {})):
+            for jobs, y in sorted(runs.items(), key=lambda kv: int(kv[0])):
+                load = y.get("load")
+                out.append(
+                    f"| {jobs}{label} | {_s(y['seconds'])} | {y['reports']} | {y['exit']} "
+                    f"| {'—' if not load else f'{load[0]:.1f}'} |"
+                )
         y1, y2 = nb["year"].get(1) or nb["year"].get("1"), nb["year"].get(2) or nb["year"].get("2")
         if y1 and y2:
             out.append(f"\n`--jobs 2` is {_x(_ratio(y1['seconds'], y2['seconds']))} as fast as `--jobs 1`.")

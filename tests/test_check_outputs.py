@@ -11,6 +11,13 @@ from examkit.check_outputs import scan_dir, scan_text
 from examkit.cli import main
 from examkit.i18n import set_lang
 
+
+@pytest.fixture(autouse=True)
+def _zh():
+    yield
+    set_lang("zh")  # --lang en changes the process language: later tests (and reports) expect Chinese
+
+
 CLEAN = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>报告</title>
 <style>body{font-family:"PingFang SC",sans-serif} .x{background:url(data:image/png;base64,AAAA)}</style></head>
