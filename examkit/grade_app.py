@@ -122,7 +122,8 @@ def cli_grade(args) -> int:
             raise ExamkitError(t("grade_app.failed_to_start", port=port, log="\n".join(tail)))
         print(t("grade_app.open", url=f"http://{HOST}:{port}/", batch=batch_id), flush=True)
         print(t("grade_app.how_to_stop"), flush=True)
-        rc = proc.wait()
+        while (rc := proc.poll()) is None:  # a short sleep, not a blocking wait: Ctrl-C is seen at once
+            time.sleep(0.3)
         print(t("grade_app.server_exited", code=rc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -144,21 +145,24 @@ def _own_process_group() -> dict:
 
 
 def _stop_on_sigterm():
-    """Treat SIGTERM like Ctrl-C (a service manager or a test stopping examkit also stops Voilà)."""
+    """Ctrl-C, and SIGTERM like it, raise KeyboardInterrupt here, whatever handler a library installed."""
 
     def handler(signum, frame):
         raise KeyboardInterrupt
 
-    try:
-        return signal.signal(signal.SIGTERM, handler)
-    except (ValueError, OSError):  # not the main thread
-        return None
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread
+            continue
+    return previous
 
 
 def _restore_sigterm(previous) -> None:
-    if previous is not None:
-        with contextlib.suppress(ValueError, OSError):
-            signal.signal(signal.SIGTERM, previous)
+    for sig, old in (previous or {}).items():
+        with contextlib.suppress(ValueError, OSError, TypeError):
+            signal.signal(sig, old)
 
 
 def _wait_until_listening(proc: subprocess.Popen, port: int) -> bool:
