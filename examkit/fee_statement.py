@@ -17,6 +17,16 @@ from examkit.iorw import ROW, atomic_path
 from examkit.money import FEN_PER_YUAN, format_yuan
 from examkit.notice import Notice
 
+# A bank receipt's columns and the catalog keys of their headings.
+RECEIPT_COLUMNS = {
+    ROW: "col_row",
+    "payer_name": "col_payer",
+    "school_code": "col_school_code",
+    "amount_fen": "col_amount",
+    "paid_on": "col_date",
+    "memo": "col_memo",
+}
+
 
 def yuan(values: pl.Series) -> pl.Series:
     """Integer fen → ``¥1,234.56`` text via ``examkit.money`` (one format per distinct amount)."""
@@ -95,15 +105,7 @@ def unmatched_view(unmatched: pl.DataFrame, lang: str | None = None) -> pl.DataF
             .then(message_expr(f"fees.reason_{code}", lang, detail=pl.col("detail")))
             .otherwise(reason)
         )
-    names = {
-        ROW: "col_row",
-        "payer_name": "col_payer",
-        "school_code": "col_school_code",
-        "amount_fen": "col_amount",
-        "paid_on": "col_date",
-        "memo": "col_memo",
-        "reason": "col_reason",
-    }
+    names = {**RECEIPT_COLUMNS, "reason": "col_reason"}
     view = _money(unmatched.with_columns(reason.alias("reason")).select(list(names)), {"amount_fen": ""})
     return view.rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
 
@@ -334,14 +336,7 @@ def _write_summary(ws, fmt: _Formats, recon: Reconciliation, lang: str | None, n
     }
     frame, money = _heads(recon.by_batch(), names, lang)
     row = _block(ws, fmt, row, t("fees.xlsx_by_batch", lang), frame, money, lang)
-    names = {
-        ROW: "col_row",
-        "payer_name": "col_payer",
-        "school_code": "col_school_code",
-        "amount_fen": "col_amount",
-        "paid_on": "col_date",
-        "memo": "col_memo",
-    }
+    names = RECEIPT_COLUMNS
     unmatched = unmatched_view(recon.unmatched, lang).select(t("fees.col_reason", lang))
     frame, money = _heads(recon.unmatched, names, lang)
     row = _block(ws, fmt, row, t("fees.xlsx_unmatched", lang), frame.with_columns(unmatched), money, lang)
