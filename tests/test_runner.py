@@ -15,7 +15,9 @@ from examkit.resources import NOTEBOOKS
 def test_params_paths_resolve_against_the_project_folder(tmp_path):
     (tmp_path / "params").mkdir()
     f = tmp_path / "params" / "2023-01.yaml"
-    f.write_text('batch: "2023-01"\nregistrations: data/r.xlsx\ngradebook: /abs/gb.sqlite\nlang: en\n', encoding="utf-8")
+    f.write_text(
+        'batch: "2023-01"\nregistrations: data/r.xlsx\ngradebook: /abs/gb.sqlite\nlang: en\n', encoding="utf-8"
+    )
     p = load_batch_params(f)
     assert p.batch == "2023-01"
     assert Path(p.values["registrations"]) == (tmp_path / "data" / "r.xlsx").resolve()
