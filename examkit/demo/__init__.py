@@ -54,7 +54,9 @@ def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None =
         rubric = load_rubric(b.level, params_dir)
         headers = ["考生号", *[i.name_zh for i in rubric.items], "状态"]
         rows = []
-        excluded = {p["candidate_no"] for p in demo.planted["registrations"] if p.get("excluded") and p["batch"] == b.id}
+        excluded = {
+            p["candidate_no"] for p in demo.planted["registrations"] if p.get("excluded") and p["batch"] == b.id
+        }
         for cand_no, sc in demo.scores[b.id].items():
             if cand_no in excluded:
                 continue
