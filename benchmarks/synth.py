@@ -24,6 +24,8 @@ import numpy as np
 import polars as pl
 
 from examkit.config import load_settings
+from examkit.demo import SCHOOL_HEADERS as DEMO_SCHOOL_HEADERS
+from examkit.demo.generate import REG_HEADERS as DEMO_REG_HEADERS
 from examkit.money import yuan_to_fen
 from examkit.notice import Notice, load_notice
 from examkit.rubric import load_rubric
@@ -53,21 +55,8 @@ ABSENT, VOID = 0.03, 0.006  # shares of absent and voided candidates
 RETAKE_SHARE = 0.05
 SOCIAL_SHARE = 0.06
 STUDENT_DAYS, SOCIAL_DAYS = 1460, 7300  # birth-date spans (students 17.8–21.8, social 22–42)
-REG_HEADERS = (
-    "考生号",
-    "姓名",
-    "身份证号",
-    "考生类型",
-    "院校代码",
-    "院校名称",
-    "省份",
-    "考点代码",
-    "批次",
-    "等级",
-    "报名日期",
-    "手机号",
-)
-SCHOOL_HEADERS = ("院校代码", "院校名称", "省份", "是否试点", "备案", "师资培训证书编号", "别名")
+REG_HEADERS = tuple(DEMO_REG_HEADERS.values())  # the same sheets the demo writes
+SCHOOL_HEADERS = tuple(DEMO_SCHOOL_HEADERS)
 PAYMENT_HEADERS = ("付款单位", "院校代码", "金额(元)", "到账日期", "摘要")
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _ID_CHECK = np.array(list("10X98765432"))
