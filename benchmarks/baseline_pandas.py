@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.synth import LEVEL_ZH, Year
-from examkit.config import load_settings
-from examkit.money import yuan_to_fen
-from examkit.notice import load_notice
+from examkit.core.money import yuan_to_fen
+from examkit.core.notice import load_notice
+from examkit.settings.params import load_settings
 
 TEXT = {"考生号": str, "身份证号": str, "院校代码": str, "考点代码": str, "手机号": str}
 GROUPINGS = (("批次", "等级"), ("批次", "院校代码"), ("批次", "考点代码"), ("等级",))

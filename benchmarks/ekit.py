@@ -1,11 +1,11 @@
 """The examkit side: the same aggregations through examkit's public API, as its CLI and notebooks call it.
 
 Stages (timed separately):
-  registrations  read + validate every batch file (``examkit.fees.load_inputs`` → ``load_registrations_dir``),
+  registrations  read + validate every batch file (``examkit.analysis.fees.load_inputs`` → ``load_registrations_dir``),
                  with the schools list, exactly as ``examkit fees`` / ``examkit passrates`` load them;
-  scores         each batch's paper score sheet → results (``examkit.passrates_inputs.results_for``);
-  pass_rates     outcomes + group pass rates with Wilson intervals (``examkit.analytics``);
-  fees           bank statement → receipts (``examkit.payments.load_payments``) + ``examkit.fees.reconcile``.
+  scores         each batch's paper score sheet → results (``examkit.session.year.results_for``);
+  pass_rates     outcomes + group pass rates with Wilson intervals (``examkit.analysis.passrates``);
+  fees           bank statement → receipts (``examkit.intake.payments.load_payments``) + ``examkit.analysis.fees.reconcile``.
 The registrations are read once and shared by both halves, as a batch report session does.
 """
 
@@ -16,20 +16,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.synth import Year
+from examkit.settings.policy import load_policy
 
 GROUPINGS = (("batch", "level"), ("batch", "school_code"), ("batch", "site_code"), ("level",))
 
 
 def warm_imports() -> None:
     """Import what the pipeline uses, so that import time is not counted as work (as for pandas)."""
-    import examkit.analytics
-    import examkit.charts
-    import examkit.fees
-    import examkit.passrates_inputs
-    import examkit.payments
-    import examkit.registrations
-    import examkit.schools
-    import examkit.scoresheet  # noqa: F401
+    import examkit.analysis.fees
+    import examkit.analysis.passrates
+    import examkit.intake.payments
+    import examkit.intake.registrations
+    import examkit.intake.schools
+    import examkit.intake.scoresheet  # noqa: F401
 
 
 @contextmanager
@@ -43,7 +42,7 @@ def stage(name: str, stages: dict[str, float]):
 
 def load_registrations_frame(paths: list[Path], schools: Path | None = None):
     """Validated, typed registrations (files or folders) and the schools frame, as ``examkit fees`` loads them."""
-    from examkit.fees import load_inputs
+    from examkit.session.fee_inputs import load_inputs
 
     regs, _schools, _excluded = load_inputs(paths, schools)
     return regs
@@ -53,8 +52,8 @@ def chart_sizes(cands, rates: dict, policy) -> dict:
     """Rows and JSON bytes the report's charts embed (histogram of the year, pass rates per batch)."""
     import json
 
-    from examkit import analytics as an
-    from examkit import charts
+    from examkit.analysis import passrates as an
+    from examkit.report import charts
 
     hist = charts.score_histogram(an.score_distribution(cands, policy), policy.pass_mark)
     by = list(GROUPINGS[0])
@@ -69,11 +68,14 @@ def chart_sizes(cands, rates: dict, policy) -> dict:
 def run(year: Year, stages: dict[str, float]) -> dict:
     import polars as pl
 
-    from examkit import analytics as an
-    from examkit.fees import load_bill_absent, load_inputs, load_prices, reconcile
-    from examkit.notice import notice_for_batch
-    from examkit.passrates_inputs import results_for
-    from examkit.payments import load_payments
+    from examkit.analysis import passrates as an
+    from examkit.analysis.fees import reconcile
+    from examkit.core.notice import notice_for_batch
+    from examkit.intake.payments import load_payments
+    from examkit.session.fee_inputs import load_inputs
+    from examkit.session.year import results_for
+    from examkit.settings.policy import load_bill_absent
+    from examkit.settings.prices import load_prices
 
     with stage("registrations", stages):
         regs, schools, excluded = load_inputs([year.dir / "registrations"], year.schools_file)
@@ -87,7 +89,7 @@ def run(year: Year, stages: dict[str, float]) -> dict:
             parts.append(got.results.select("candidate_no", pl.lit(b).alias("batch"), "status", "total"))
         results = pl.concat(parts, how="vertical_relaxed")
     with stage("pass_rates", stages):
-        policy = an.load_policy(notice)
+        policy = load_policy(notice)
         cands = an.outcomes(regs, results, policy.pass_mark).collect()
         rates = {by: an.pass_rates(cands, list(by), policy) for by in GROUPINGS}
     with stage("fees", stages):

@@ -29,8 +29,8 @@ def run(args: dict, stages: dict[str, float]) -> dict:
     import ipywidgets  # noqa: F401  (import cost is not part of opening the form)
 
     from benchmarks.synth import generate
-    from examkit.gradebook import Gradebook
-    from examkit.widgets import GradingForm
+    from examkit.notebook.widgets import GradingForm
+    from examkit.store.gradebook import Gradebook
 
     work = Path(args["work"])
     candidates = int(args.get("candidates", 1000))

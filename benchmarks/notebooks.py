@@ -46,7 +46,7 @@ def notebook_imports() -> list[str]:
     """The import statements of the shipped notebooks (top-level lines of their code cells)."""
     import nbformat
 
-    from examkit.resources import NOTEBOOKS, notebooks_dir
+    from examkit.settings.resources import NOTEBOOKS, notebooks_dir
 
     lines: list[str] = []
     for name in NOTEBOOKS:
@@ -80,14 +80,14 @@ import sys, papermill as pm
 pm.execute_notebook(sys.argv[1], sys.argv[2], parameters={"batch": sys.argv[4]}, kernel_name=sys.argv[3],
                     language="python", progress_bar=False, log_output=False, request_save_on_cell_execute=False)
 if len(sys.argv) > 5:
-    from examkit.render import render_html
+    from examkit.report.render import render_html
     render_html(sys.argv[2], sys.argv[5])
 """
 
 
 def bare_runs(empty: Path, out: Path, count: int, render: bool = False) -> float:
     """``count`` bare papermill runs of ``empty``, one fresh process each, one after the other (like --jobs 1)."""
-    from examkit.kernel import ensure_kernel
+    from examkit.run.kernel import ensure_kernel
 
     kernel = ensure_kernel()
     out.mkdir(parents=True, exist_ok=True)
@@ -103,8 +103,8 @@ def bare_runs(empty: Path, out: Path, count: int, render: bool = False) -> float
 
 
 def runner_batch(workdir: Path, out: Path, jobs: int = 1) -> tuple[float, list]:
-    """One batch's three notebooks through ``examkit.execute.run``; returns (seconds, job results)."""
-    from examkit.execute import run
+    """One batch's three notebooks through ``examkit.run.runner.run``; returns (seconds, job results)."""
+    from examkit.run.runner import run
 
     start = time.perf_counter()
     report = run([workdir / "params" / f"{BATCH}.yaml"], out, jobs=jobs, progress=False)

@@ -173,7 +173,7 @@ def _analytics(an: dict) -> list[str]:
         "intervals by (batch, level), (batch, school), (batch, site), (level); fee statement per paying site and "
         "batch (payer by code, else name/alias; batch from the memo; duplicates flagged). No row validation.",
         "- **examkit**: `benchmarks/ekit.py` — the same through examkit's public API, as its CLI and notebooks do: "
-        "registrations read and validated (`examkit.fees.load_inputs` → `registrations.load_registrations_dir`, "
+        "registrations read and validated (`examkit.analysis.fees.load_inputs` → `registrations.load_registrations_dir`, "
         "with the schools list), score sheets → results (`passrates_inputs.results_for`), `analytics.outcomes` + "
         "`analytics.pass_rates`, `payments.load_payments` + `fees.reconcile`.",
         "",
@@ -240,7 +240,7 @@ def _analytics(an: dict) -> list[str]:
     if any(charts.values()):
         out += [
             "",
-            "Charts built from these aggregates with `examkit.charts` (the year's score histogram; pass rates per "
+            "Charts built from these aggregates with `examkit.report.charts` (the year's score histogram; pass rates per "
             "batch) — what they embed, which must not grow with the number of candidates (`to_dict()` also proves "
             "there is no MaxRowsError):",
             "",
@@ -291,7 +291,7 @@ def _notebooks(nb: dict) -> list[str]:
         "## 2. Notebook runs",
         "",
         f"One batch (2023-01 of the demo year, `examkit demo --batches 2023-01` in a scratch project) through "
-        f"`examkit.execute.run(..., jobs=1)` — each notebook in its own worker process: papermill, then the HTML "
+        f"`examkit.run.runner.run(..., jobs=1)` — each notebook in its own worker process: papermill, then the HTML "
         f"report — versus the same number of bare papermill runs (one fresh process each, one after the other) of "
         f"an empty notebook that only imports the same libraries (`{'; '.join(nb.get('imports', []))}`). "
         f"Median of {nb['repeats']} run(s).",
@@ -365,7 +365,7 @@ def _grading(gr: dict) -> list[str]:
         f"A new gradebook file (SQLite, WAL, `durable=True`: every commit synced to disk — the default), "
         f"{_n(gr['candidates'])} candidates of one batch registered, then {_n(gr['saves'])} marks saved one at a "
         f"time with `Gradebook.save_mark` (each its own transaction with its audit row, written by the database's "
-        f"triggers: {_n(gr['audit_rows'])} audit rows appeared). Then the grading form (`examkit.widgets.GradingForm`) "
+        f"triggers: {_n(gr['audit_rows'])} audit rows appeared). Then the grading form (`examkit.notebook.widgets.GradingForm`) "
         f"opened {gr['opens']} times on the batch, and {_n(gr['form_saves'])} marks typed into it "
         f"(setting a field's value = typing and pressing Enter: check, save, refresh total and progress).",
         "",

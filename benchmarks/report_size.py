@@ -46,7 +46,7 @@ def make_project(work: Path, candidates: int, seed: int = 2023) -> Path:
 
 def measure(work: Path, sizes: tuple[int, ...] = (100, 100_000), log=print) -> dict:
     """Bytes of ``outputs/2023-01/pass_rates.html`` per size (and whether the run succeeded)."""
-    from examkit.execute import run
+    from examkit.run.runner import run
 
     out: dict = {}
     for n in sizes:

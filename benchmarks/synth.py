@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from examkit.config import load_settings
+from examkit.core.money import yuan_to_fen
+from examkit.core.notice import Notice, load_notice
 from examkit.demo import SCHOOL_HEADERS as DEMO_SCHOOL_HEADERS
 from examkit.demo.generate import REG_HEADERS as DEMO_REG_HEADERS
-from examkit.money import yuan_to_fen
-from examkit.notice import Notice, load_notice
-from examkit.rubric import load_rubric
+from examkit.settings.params import load_settings
+from examkit.settings.rubrics import load_rubric
 
 # (province, two-digit ID area prefix)
 PROVINCES = (

@@ -18,7 +18,7 @@ import polars as pl
 
 if TYPE_CHECKING:
     from examkit.demo.generate import DemoYear
-    from examkit.gradebook import Gradebook
+    from examkit.store.gradebook import Gradebook
 
 # --------------------------------------------------------------------------- registrations
 
@@ -124,7 +124,7 @@ def marks_frame(marks: dict[str, dict[str, float]]) -> pl.DataFrame:
 
 def graded_gradebook(path: Path, batch: str = GRADED_BATCH) -> Gradebook:
     """A fresh gradebook at ``path``: C001–C003 of ``batch`` marked as in ``MARKS``, C004 absent (caller closes it)."""
-    from examkit.gradebook import Gradebook
+    from examkit.store.gradebook import Gradebook
 
     g = Gradebook(path, durable=False)
     g.register(registrations(4, batch=batch))

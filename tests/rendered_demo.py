@@ -25,7 +25,7 @@ import yaml
 from factories import DemoProject, make_demo_project, tree_digest
 
 if TYPE_CHECKING:
-    from examkit.execute import RunReport
+    from examkit.run.runner import RunReport
 
 ENGLISH_BATCH = "2023-01"
 _built: dict[tuple[Path, str], Any] = {}
@@ -62,11 +62,11 @@ def _run_project(tmp_path_factory: pytest.TempPathFactory) -> DemoProject:
 
 
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> RunReport:
-    """Every batch's notebooks of the demo year through ``examkit.execute.run`` (2 jobs), into ``<copy>/outputs``."""
+    """Every batch's notebooks of the demo year through ``examkit.run.runner.run`` (2 jobs), into ``<copy>/outputs``."""
 
     def build() -> RunReport:
-        from examkit.execute import run
-        from examkit.i18n import get_lang, set_lang
+        from examkit.core.i18n import get_lang, set_lang
+        from examkit.run.runner import run
 
         project = _run_project(tmp_path_factory)
         lang = get_lang()
@@ -84,7 +84,7 @@ def rendered_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     given = os.environ.get("EXAMKIT_REPORTS_DIR")
     if given:
         return Path(given)
-    from examkit.execute import summarize
+    from examkit.run.runner import summarize
 
     report = demo_run(tmp_path_factory)
     assert report.ok, summarize(report)
@@ -97,8 +97,8 @@ def rendered_english(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
         return None
 
     def build() -> Path:
-        from examkit.config import load_batch_params
-        from examkit.execute import run, summarize
+        from examkit.run.runner import run, summarize
+        from examkit.settings.params import load_batch_params
 
         project = _run_project(tmp_path_factory)
         values = load_batch_params(project.params / f"{ENGLISH_BATCH}.yaml").values  # paths made absolute
@@ -147,7 +147,7 @@ IMAGES_JS = (
 
 def chromium_executable() -> str:
     """The Chromium to drive; skips (fails under CI=true) when there is none or no playwright."""
-    from examkit.render import find_chromium
+    from examkit.report.render import find_chromium
 
     path = os.environ.get("EXAMKIT_CHROMIUM") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
     path = path or find_chromium()
@@ -172,7 +172,7 @@ def offline_browser() -> Iterator[Any]:
     executable = chromium_executable()
     from playwright.sync_api import sync_playwright
 
-    from examkit.render import CHROMIUM_FLAGS
+    from examkit.report.render import CHROMIUM_FLAGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS), headless=True)

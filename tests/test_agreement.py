@@ -5,16 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from examkit.agreement import (
-    DoubleMarkingPolicy,
-    agreement,
-    agreement_table,
-    exceeds_tolerance,
-    icc,
-    load_policy,
-    resolve,
-)
-from examkit.exceptions import ConfigError
+from examkit.analysis.agreement import agreement, agreement_table, icc
+from examkit.core.double_marking import DoubleMarkingPolicy, exceeds_tolerance, resolve
+from examkit.core.exceptions import ConfigError
+from examkit.settings.policy import load_double_marking as load_policy
 
 MEAN = DoubleMarkingPolicy(tolerance=5.0, final_rule="mean")
 ARBITER = DoubleMarkingPolicy(tolerance=5.0, final_rule="arbiter")

@@ -6,13 +6,15 @@ import polars as pl
 import pytest
 from factories import typed_registrations as registrations
 
-from examkit import analytics as an
-from examkit.exceptions import InputError
-from examkit.notice import load_notice
-from examkit.stats import wilson_interval
+from examkit.analysis import passrates as an
+from examkit.analysis.stats import wilson_interval
+from examkit.core.exceptions import InputError
+from examkit.core.notice import load_notice
+from examkit.core.policy import Policy
+from examkit.settings.policy import load_policy
 
 NOTICE = load_notice(2023)
-POLICY = an.Policy(
+POLICY = Policy(
     pass_mark=float(NOTICE.pass_mark),
     full_mark=float(NOTICE.full_mark),
     near_line_band=5.0,
@@ -207,7 +209,7 @@ def test_parse_by() -> None:
 
 def test_load_policy_reads_notice_and_policy_file(tmp_path) -> None:
     (tmp_path / "policy.yaml").write_text("near_line_band: 3\nsmall_group_min_sat: 20\n", encoding="utf-8")
-    pol = an.load_policy(NOTICE, tmp_path)
+    pol = load_policy(NOTICE, tmp_path)
     assert (pol.pass_mark, pol.full_mark) == (NOTICE.pass_mark, NOTICE.full_mark)
     assert (pol.near_line_band, pol.small_group_min_sat) == (3.0, 20)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from examkit import analytics as an
-from examkit import explore
+from examkit.analysis import passrates as an
+from examkit.notebook import explore
 from tests.test_analytics import POLICY, registrations, results
 
 

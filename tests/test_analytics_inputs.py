@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from examkit import passrates_inputs as pi
-from examkit.stats import kr20
+from examkit.analysis.stats import kr20
+from examkit.session import year as pi
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "data" / "fixture"

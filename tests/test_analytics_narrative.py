@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from examkit import analytics as an
-from examkit import narrative as nv
-from examkit.stats import Reliability
+from examkit.analysis import passrates as an
+from examkit.analysis.stats import Reliability
+from examkit.report import narrative as nv
 from tests.test_analytics import POLICY, _mixed_year, cands_from
 
 

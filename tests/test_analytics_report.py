@@ -11,9 +11,9 @@ import altair as alt
 import polars as pl
 import pytest
 
-from examkit import analytics as an
-from examkit import passrates_report as report
-from examkit.notice import load_notice
+from examkit.analysis import passrates as an
+from examkit.core.notice import load_notice
+from examkit.report import passrates as report
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTICE = load_notice(2023)
@@ -27,7 +27,7 @@ def demo(demo_project):
 
 @pytest.fixture(scope="module")
 def session(demo):
-    from examkit.session import open_batch
+    from examkit.notebook.open import open_batch
 
     folder, _ = demo
     return open_batch(

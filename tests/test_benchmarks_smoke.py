@@ -13,7 +13,7 @@ import pytest
 from benchmarks import ceiling, notebooks, report
 from benchmarks.measure import percentile
 from benchmarks.synth import generate
-from examkit import idcard
+from examkit.core import idcard
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from examkit.certificates import load_layout, parse_layout, province_code, province_code_expr, provinces
-from examkit.exceptions import CertificateError, ConfigError
-from examkit.notice import LEVELS
+from examkit.core.certificates import parse_layout, province_code, province_code_expr, provinces
+from examkit.core.exceptions import CertificateError, ConfigError
+from examkit.core.notice import LEVELS
+from examkit.settings.policy import load_layout
 
 CODES = {"junior": "1", "intermediate": "2", "senior": "3"}
 
@@ -189,7 +190,7 @@ def _register():
 
 
 def test_issue_list_full_and_masked():
-    from examkit.certificates import issue_list
+    from examkit.report.certificates import issue_list
 
     full = issue_list(_register(), masked=False, lang="zh")
     assert full["证书编号"].to_list() == ["202314403107000001", "202314403107000002"]
@@ -205,7 +206,7 @@ def test_issue_list_full_and_masked():
 def test_issue_list_files(tmp_path):
     import fastexcel
 
-    from examkit.certificates import write_issue_list
+    from examkit.report.certificates import write_issue_list
 
     held = pl.DataFrame(
         {

@@ -13,11 +13,12 @@ import polars as pl
 import pytest
 from factories import MARKS, graded_gradebook, marks_frame, registrations
 
-from examkit.certificates import load_layout, parse_layout
-from examkit.exceptions import PublicityError
-from examkit.gradebook import Gradebook
-from examkit.i18n import set_lang
-from examkit.notice import LEVELS
+from examkit.core.certificates import parse_layout
+from examkit.core.exceptions import PublicityError
+from examkit.core.i18n import set_lang
+from examkit.core.notice import LEVELS
+from examkit.settings.policy import load_layout
+from examkit.store.gradebook import Gradebook
 
 B1, B3 = "2023-01", "2023-03"  # both junior
 D = dt.date
@@ -138,8 +139,8 @@ _WORKER = textwrap.dedent(
     """
     import sys, time, datetime as dt
     from pathlib import Path
-    from examkit.certificates import load_layout
-    from examkit.gradebook import Gradebook
+    from examkit.report.certificates import load_layout
+    from examkit.store.gradebook import Gradebook
     path, go, order = sys.argv[1], Path(sys.argv[2]), sys.argv[3].split(",")
     while not go.exists():
         time.sleep(0.005)

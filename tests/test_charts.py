@@ -8,12 +8,13 @@ import altair as alt
 import polars as pl
 import pytest
 
-from examkit import analytics as an
-from examkit import charts
-from examkit.notice import load_notice
+from examkit.analysis import passrates as an
+from examkit.core.notice import load_notice
+from examkit.core.policy import Policy
+from examkit.report import charts
 
 NOTICE = load_notice(2023)
-POLICY = an.Policy(float(NOTICE.pass_mark), float(NOTICE.full_mark), 5.0, 10)
+POLICY = Policy(float(NOTICE.pass_mark), float(NOTICE.full_mark), 5.0, 10)
 SCHOOLS = [("A", "甲校"), ("B", "乙校"), ("C", "丙校"), ("D", "丁校"), ("E", "戊校")]
 PERSONAL = ("candidate_no", "name", "id_number", "phone")
 

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from examkit.check_outputs import scan_dir, scan_text
 from examkit.cli import main
-from examkit.i18n import set_lang
+from examkit.core.i18n import set_lang
+from examkit.report.check import scan_dir, scan_text
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from examkit.config import load_batch_params
 from examkit.demo.double_marking import ARBITER, SECOND_GRADER
 from examkit.demo.theory import key_file, responses_file
-from examkit.gradebook import Gradebook
-from examkit.iorw import read_table
-from examkit.theory import load_key, score_responses
+from examkit.intake.theory import load_key, score_responses
+from examkit.io.tables import read_table
+from examkit.settings.params import load_batch_params
+from examkit.store.gradebook import Gradebook
 
 DM_BATCH, SENIOR = "2023-08", "2023-13"
 
@@ -81,8 +81,8 @@ def test_theory_is_auto_scored_into_the_gradebook_with_the_planted_answers_repor
 
 
 def test_grading_reports_show_both(demo):
-    from examkit.grading_status import extra_sections
-    from examkit.session import open_batch
+    from examkit.notebook.open import open_batch
+    from examkit.report.grading import extra_sections
 
     work, _ = demo
 

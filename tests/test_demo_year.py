@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from rendered_demo import check_page, demo_run, offline_browser, open_offline, report_files, shots_dir
 
-from examkit.check_outputs import scan_dir
 from examkit.cli import main
+from examkit.report.check import scan_dir
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ def browser():
 def test_every_batch_renders_all_three_reports_and_the_index(tmp_path_factory):
     if GIVEN:
         pytest.skip("checking a given outputs folder (EXAMKIT_REPORTS_DIR)")
-    from examkit.execute import summarize
+    from examkit.run.runner import summarize
 
     report = demo_run(tmp_path_factory)
     assert report.failed == [], summarize(report)

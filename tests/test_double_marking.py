@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from examkit.agreement import DoubleMarkingPolicy, agreement, resolve
-from examkit.double_marking import ensure, requested
-from examkit.exceptions import GradebookError
-from examkit.gradebook import Gradebook
+from examkit.analysis.agreement import agreement
+from examkit.core.double_marking import DoubleMarkingPolicy, resolve
+from examkit.core.exceptions import GradebookError
+from examkit.report.double_marking import ensure, requested
+from examkit.store.gradebook import Gradebook
 
 BATCH = "2023-02"  # intermediate: M1..M5, 20 points each
 ITEMS = ("M1", "M2", "M3", "M4", "M5")
@@ -164,7 +165,7 @@ def test_batch_parameter_switches_double_marking_on(tmp_path):
 
 
 def test_form_shows_each_grader_only_her_own_round(gb):
-    from examkit.widgets import GradingForm
+    from examkit.notebook.widgets import GradingForm
 
     first = GradingForm(gb, BATCH, grader="甲", lang="zh")
     first.load("c1")
@@ -193,7 +194,7 @@ def test_form_shows_each_grader_only_her_own_round(gb):
 
 
 def test_form_next_goes_to_this_graders_open_work(gb):
-    from examkit.widgets import GradingForm
+    from examkit.notebook.widgets import GradingForm
 
     mark_all(gb, "c1", "甲", (14, 14, 14, 14, 14))
     form = GradingForm(gb, BATCH, grader="甲", lang="zh")

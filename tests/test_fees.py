@@ -8,10 +8,11 @@ import polars as pl
 import pytest
 from factories import typed_registrations
 
-from examkit.exceptions import ConfigError
-from examkit.fees import CSV_COLUMNS, Prices, expected_fees, load_prices, reconcile
-from examkit.notice import load_notice
-from examkit.payments import RECEIPT_SCHEMA
+from examkit.analysis.fees import CSV_COLUMNS, expected_fees, reconcile
+from examkit.core.exceptions import ConfigError
+from examkit.core.notice import load_notice
+from examkit.intake.payments import RECEIPT_SCHEMA
+from examkit.settings.prices import Prices, load_prices
 
 NOTICE = load_notice(2023)
 # The notice (二): 340 CNY per person-time for junior and intermediate, 360 for senior — in fen, by hand.
@@ -177,7 +178,7 @@ def test_load_prices_reads_yuan_as_fen_with_its_label(tmp_path):
 
 
 def test_load_bill_absent_default_is_true(tmp_path):
-    from examkit.fees import load_bill_absent
+    from examkit.settings.policy import load_bill_absent
 
     assert load_bill_absent() is True
     (tmp_path / "policy.yaml").write_text("bill_absent: false\n", encoding="utf-8")

@@ -9,11 +9,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from examkit.analysis.fees import reconcile
 from examkit.cli import main
-from examkit.fees import load_inputs, load_prices, reconcile
-from examkit.i18n import t
-from examkit.notice import load_notice
-from examkit.payments import load_payments
+from examkit.core.i18n import t
+from examkit.core.notice import load_notice
+from examkit.intake.payments import load_payments
+from examkit.session.fee_inputs import load_inputs
+from examkit.settings.prices import load_prices
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "data" / "fixture"
@@ -216,7 +218,7 @@ def test_cli_csv_json_unmatched_and_xlsx(demo, planted, tmp_path, capsys):
 
 
 def test_xlsx_is_the_same_when_written_twice(inputs, tmp_path):
-    from examkit.fee_statement import write_statement_xlsx
+    from examkit.report.fee_statement import write_statement_xlsx
 
     write_statement_xlsx(_reconcile(inputs), tmp_path / "a.xlsx")
     write_statement_xlsx(_reconcile(inputs), tmp_path / "b.xlsx")
@@ -233,7 +235,7 @@ def test_xlsx_is_the_same_when_written_twice(inputs, tmp_path):
 
 
 def test_session_fees_on_the_fixture(tmp_path):
-    from examkit.session import open_batch
+    from examkit.notebook.open import open_batch
 
     session = open_batch(
         "2023-01",

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fees import NOTICE, PRICES, PROVINCE, receipts, regs, schools
 
-from examkit.fees import STATUSES, reconcile
+from examkit.analysis.fees import STATUSES, reconcile
 
 SITES = ("44001", "44002", "33001", "51001")
 SCOPE = ("2023-01", "2023-02", "2023-03")

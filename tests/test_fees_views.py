@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 from test_fees import NOTICE, PRICES, receipts, regs
 
-from examkit.fee_charts import expected_vs_paid
-from examkit.fee_statement import rules_markdown, statement_view, summary_text, unmatched_view
-from examkit.fees import Prices, reconcile
-from examkit.i18n import t
+from examkit.analysis.fees import reconcile
+from examkit.core.i18n import t
+from examkit.report.fee_charts import expected_vs_paid
+from examkit.report.fee_statement import rules_markdown, statement_view, summary_text, unmatched_view
+from examkit.settings.prices import Prices
 
 
 def _rec():

@@ -19,11 +19,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from examkit.gradebook import Gradebook
-from examkit.grading import check_mark
-from examkit.i18n import t
-from examkit.render import CHROMIUM_FLAGS
-from examkit.rubric import load_rubric
+from examkit.core.grading import check_mark
+from examkit.core.i18n import t
+from examkit.report.render import CHROMIUM_FLAGS
+from examkit.settings.rubrics import load_rubric
+from examkit.store.gradebook import Gradebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

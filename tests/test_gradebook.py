@@ -8,12 +8,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from examkit.exceptions import GradebookError, RubricError, StaleWriteError
-from examkit.gradebook import Gradebook
-from examkit.i18n import set_lang
-from examkit.iorw import read_raw
-from examkit.notice import load_notice
-from examkit.rubric import load_rubric
+from examkit.core.exceptions import GradebookError, RubricError, StaleWriteError
+from examkit.core.i18n import set_lang
+from examkit.core.notice import load_notice
+from examkit.io.tables import read_raw
+from examkit.settings.rubrics import load_rubric
+from examkit.store.gradebook import Gradebook
 
 B = "2023-01"  # a junior batch: items J1..J6 with maxima 20, 15, 20, 15, 15, 15
 PASS = load_notice(2023).pass_mark

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from examkit.gradebook import Gradebook
+from examkit.store.gradebook import Gradebook
 
 B = "2023-01"
 ITEMS = ("J1", "J2", "J3")  # maxima 20, 15, 20 in the junior rubric
@@ -20,8 +20,8 @@ ITEMS = ("J1", "J2", "J3")  # maxima 20, 15, 20 in the junior rubric
 WRITER = r"""
 import json, random, sys, time
 from pathlib import Path
-from examkit.exceptions import StaleWriteError
-from examkit.gradebook import Gradebook
+from examkit.core.exceptions import StaleWriteError
+from examkit.store.gradebook import Gradebook
 
 path, seed, n, go, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5])
 rng = random.Random(seed)
@@ -102,7 +102,7 @@ def test_two_processes_1000_saves_each_lose_nothing(tmp_path):
 
 CRASHER = r"""
 import sys
-from examkit.gradebook import Gradebook
+from examkit.store.gradebook import Gradebook
 
 gb = Gradebook(sys.argv[1])
 cands = list(gb.candidates("2023-01").get_column("candidate_no"))

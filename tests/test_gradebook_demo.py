@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from examkit.core.notice import load_notice
 from examkit.demo import write_demo
 from examkit.demo.grading import DEMO_GRADERS
-from examkit.gradebook import Gradebook
-from examkit.notice import load_notice
+from examkit.store.gradebook import Gradebook
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from examkit.exceptions import RubricError
-from examkit.resources import default_params_dir
-from examkit.session import open_batch
+from examkit.core.exceptions import RubricError
+from examkit.notebook.open import open_batch
+from examkit.settings.resources import default_params_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "data" / "fixture"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from examkit.grading import (
+from examkit.core.grading import (
     check_mark,
     grader_summary,
     next_ungraded,
@@ -16,9 +16,10 @@ from examkit.grading import (
     total,
     verdict,
 )
-from examkit.i18n import set_lang
-from examkit.notice import load_notice
-from examkit.rubric import Item, load_rubric
+from examkit.core.i18n import set_lang
+from examkit.core.notice import load_notice
+from examkit.core.rubric import Item
+from examkit.settings.rubrics import load_rubric
 
 ITEM = Item(id="J1", name_zh="来电受理", name_en="Inbound call handling", max=20, step=0.5, section="practical")
 
@@ -154,7 +155,7 @@ def test_grader_summary_compares_each_grader_with_the_others():
 def test_example_rubrics_are_labelled_as_such():
     from dataclasses import replace
 
-    from examkit.grading import rubric_note
+    from examkit.report.grading_tables import rubric_note
 
     junior = str(rubric_note(load_rubric("junior")))
     assert "示例" in junior and "非官方" in junior and "junior.yaml" in junior

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from examkit.i18n import LANGS, catalog, label, set_lang, t
+from examkit.core.i18n import LANGS, catalog, label, set_lang, t
 
 PKG = Path(__file__).resolve().parent.parent / "examkit"
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from examkit import idcard
-from examkit.iorw import Table
-from examkit.notice import load_notice
-from examkit.registrations import Context, check_table
+from examkit.core import idcard
+from examkit.core.notice import load_notice
+from examkit.intake.registration_checks import check_table
+from examkit.intake.registration_model import Context
+from examkit.io.tables import Table
 
 # The two worked examples printed in GB 11643-1999 itself.
 KNOWN_VALID = ["11010519491231002X", "440524188001010014"]

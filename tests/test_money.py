@@ -1,6 +1,6 @@
 import pytest
 
-from examkit.money import format_yuan, format_yuan_plain, yuan_to_fen
+from examkit.core.money import format_yuan, format_yuan_plain, yuan_to_fen
 
 
 @pytest.mark.parametrize(

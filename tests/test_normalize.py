@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from examkit import normalize as nz
+from examkit.core import text as nz
 
 
 def _apply(fn, values, **kw):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from examkit.cli import main
-from examkit.exceptions import NoticeError
-from examkit.notice import load_notice
+from examkit.core.exceptions import NoticeError
+from examkit.core.notice import load_notice
 
 NOTICE_TEXT = Path(__file__).with_name("notice_2023.txt").read_text(encoding="utf-8")
 LEVEL = {"初级": "junior", "中级": "intermediate", "高级": "senior"}

@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from examkit import analytics as an
+from examkit.analysis import passrates as an
 from examkit.cli import main
-from examkit.iorw import read_raw
-from examkit.notice import load_notice
+from examkit.core.notice import load_notice
+from examkit.io.tables import read_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "data" / "fixture"
@@ -75,7 +75,7 @@ def test_csv_columns_and_counts_match_an_independent_computation() -> None:
 
 
 def test_gradebook_and_score_sheet_give_the_same_rates(tmp_path: Path) -> None:
-    from examkit.scoresheet import prepare_gradebook
+    from examkit.store.scores import prepare_gradebook
 
     gb_path = tmp_path / "gradebook.sqlite"
     gb, imported = prepare_gradebook(gb_path, "2023-01", registrations=REG, schools=SCHOOLS, scores=SCORES)
@@ -140,7 +140,7 @@ def test_bad_by_and_missing_gradebook(tmp_path: Path) -> None:
 
 
 def test_cli_agrees_with_the_report_session() -> None:
-    from examkit.session import open_batch
+    from examkit.notebook.open import open_batch
 
     session = open_batch(
         "2023-01",
@@ -176,7 +176,7 @@ def test_without_schools_a_warning_says_the_school_rules_are_skipped() -> None:
     out_en, err_en = io.StringIO(), io.StringIO()
     with redirect_stdout(out_en), redirect_stderr(err_en):
         assert main(["--lang", "en", "passrates", *args]) == 0
-    from examkit.i18n import set_lang
+    from examkit.core.i18n import set_lang
 
     set_lang("zh")
     assert "no --schools given" in err_en.getvalue() and "notebook" in err_en.getvalue()
@@ -191,7 +191,7 @@ def test_help_says_the_notebook_uses_the_schools_file(capsys) -> None:
 
 def test_demo_school_rules_make_the_difference(demo_project, tmp_path: Path) -> None:
     """In the demo's first batch two rows break school rules: only --schools leaves them out, as the notebook does."""
-    from examkit.session import open_batch
+    from examkit.notebook.open import open_batch
 
     data = demo_project.data
     reg, scores, schools = (

@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from examkit.exceptions import InputError
-from examkit.payments import RECEIPT_SCHEMA, amounts_to_fen, load_payments
+from examkit.core.exceptions import InputError
+from examkit.intake.payments import RECEIPT_SCHEMA, amounts_to_fen, load_payments
 
 HEADER = "付款单位,院校代码,金额(元),到账日期,摘要"
 
@@ -93,7 +93,7 @@ def test_bad_amounts_and_dates_are_findings_with_file_row_column_value(tmp_path)
 
 
 def test_english_messages(tmp_path):
-    from examkit.i18n import get_lang, set_lang
+    from examkit.core.i18n import get_lang, set_lang
 
     p = _csv(tmp_path, ["A校,44001,-5,2023-04-14,x"])
     before = get_lang()

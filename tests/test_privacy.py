@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from examkit import idcard
-from examkit.check_outputs import scan_text
-from examkit.privacy import mask_frame, mask_id, mask_name, mask_phone, personal_kind, scrub_text
+from examkit.core import idcard
+from examkit.core.privacy import mask_id, mask_name, mask_phone, scrub_text
+from examkit.report.check import scan_text
+from examkit.report.masking import mask_frame, personal_kind
 
 
 def _apply(fn, values: list) -> list:

@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
-from examkit.exceptions import ConfigError
-from examkit.publicity import PublicityPeriod, parse_date, publicity_days, publicity_html, stage_of
+from examkit.core.exceptions import ConfigError
+from examkit.core.publicity import PublicityPeriod, parse_date, stage_of
+from examkit.report.publicity import publicity_html
+from examkit.settings.policy import publicity_days
 
 D = dt.date
 
@@ -125,7 +127,7 @@ def _results_and_candidates():
 
 
 def test_publicity_list_masks_and_labels():
-    from examkit.publicity import publicity_list
+    from examkit.report.publicity import publicity_list
 
     results, candidates = _results_and_candidates()
     f = publicity_list(results, candidates, "zh")
@@ -138,7 +140,7 @@ def test_publicity_list_masks_and_labels():
 
 
 def test_publicity_files_are_written(tmp_path):
-    from examkit.publicity import publicity_list, write_publicity_list
+    from examkit.report.publicity import publicity_list, write_publicity_list
 
     results, candidates = _results_and_candidates()
     paths = write_publicity_list(

@@ -9,10 +9,10 @@ import fastexcel
 import pytest
 from factories import graded_gradebook
 
-from examkit import publicity
 from examkit.cli import main
-from examkit.gradebook import Gradebook
-from examkit.i18n import set_lang
+from examkit.core import publicity
+from examkit.core.i18n import set_lang
+from examkit.store.gradebook import Gradebook
 
 B = "2023-01"
 

@@ -10,11 +10,11 @@ import yaml
 from factories import graded_gradebook
 from test_publicity_cli import Clock, run
 
-from examkit import publicity
-from examkit.exceptions import ConfigError
-from examkit.gradebook import Gradebook
-from examkit.i18n import set_lang
-from examkit.publicity import PublicityPeriod, check_request_date
+from examkit.core import publicity
+from examkit.core.exceptions import ConfigError
+from examkit.core.i18n import set_lang
+from examkit.core.publicity import PublicityPeriod, check_request_date
+from examkit.store.gradebook import Gradebook
 
 ROOT = Path(__file__).resolve().parents[1]
 B = "2023-01"
@@ -183,7 +183,7 @@ def test_missing_gradebook_named_in_the_params_file(tmp_path, capsys, clock):
 
 
 def test_a_one_day_period_is_one_day():
-    from examkit.publicity import stage_of
+    from examkit.core.publicity import stage_of
 
     one = stage_of(PublicityPeriod(PUBLISHED, 1), PUBLISHED)
     assert one.label("en") == f"In publicity until {PUBLISHED} (from {PUBLISHED}, 1 day)"

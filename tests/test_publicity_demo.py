@@ -11,8 +11,8 @@ import fastexcel
 import polars as pl
 import pytest
 
-from examkit.certificates import load_layout
-from examkit.gradebook import Gradebook
+from examkit.settings.policy import load_layout
+from examkit.store.gradebook import Gradebook
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCE_CODES = {"广东省": "44", "浙江省": "33", "四川省": "51", "山东省": "37"}  # GB/T 2260, by hand
@@ -102,8 +102,8 @@ def test_certificates_follow_the_final_results(demo_year):
 
 
 def test_report_section_shows_stage_and_reviews(demo_copy):
-    from examkit.publicity import publicity_report
-    from examkit.session import open_batch
+    from examkit.notebook.open import open_batch
+    from examkit.report.publicity import publicity_report
 
     data_dir = demo_copy.data  # a copy: opening a session registers its candidates in the gradebook
     planted = json.loads((data_dir / "planted.json").read_text(encoding="utf-8"))["reviews"]

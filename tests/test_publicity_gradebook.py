@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from factories import MARKS, graded_gradebook, marks_frame, registrations
 
-from examkit.exceptions import GradebookError, PublicityError
-from examkit.gradebook import Gradebook
-from examkit.i18n import set_lang
+from examkit.core.exceptions import GradebookError, PublicityError
+from examkit.core.i18n import set_lang
+from examkit.store.gradebook import Gradebook
 
 B = "2023-01"  # junior: items J1..J6, maxima 20, 15, 20, 15, 15, 15, step 0.5
 PUBLISHED = dt.date(2023, 5, 1)

@@ -14,11 +14,11 @@ import pytest
 from factories import REG_HEADERS as HEADERS
 from factories import REG_SCHEMA
 
-from examkit import idcard
-from examkit.exceptions import InputError, NoticeError
-from examkit.i18n import set_lang
-from examkit.registrations import load_registrations, load_registrations_dir
-from examkit.session import BatchSession
+from examkit.core import idcard
+from examkit.core.exceptions import InputError, NoticeError
+from examkit.core.i18n import set_lang
+from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.session.batch import BatchSession
 
 SCHOOLS = [
     "院校代码,院校名称,省份,是否试点,备案,师资培训证书编号,别名",

@@ -1,12 +1,12 @@
-"""The reading edge (``examkit.iorw.read_table``): Excel row numbers, header search, encodings, junk."""
+"""The reading edge (``examkit.io.tables.read_table``): Excel row numbers, header search, encodings, junk."""
 
 from __future__ import annotations
 
 import pytest
 import xlsxwriter
 
-from examkit.exceptions import InputError
-from examkit.iorw import read_raw, read_table
+from examkit.core.exceptions import InputError
+from examkit.io.tables import read_raw, read_table
 
 
 def _xlsx(path, cells: dict[tuple[int, int], str]) -> None:

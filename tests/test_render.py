@@ -12,10 +12,12 @@ import polars as pl
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from examkit.check_outputs import scan_text
-from examkit.display import HTMLBlock, chart_svg, footer, setup, table
-from examkit.render import find_chromium, render_html, render_html_text, write_pdf
-from examkit.session import BatchSession
+from examkit.notebook.display import setup
+from examkit.report.batch_info import footer
+from examkit.report.check import scan_text
+from examkit.report.render import find_chromium, render_html, render_html_text, write_pdf
+from examkit.report.tables import HTMLBlock, chart_svg, table
+from examkit.session.batch import BatchSession
 
 SECRET_CODE = "do_not_show_this_code = 42"
 VEGALITE = {
@@ -203,7 +205,7 @@ def _sha(path) -> str:
 
 def test_footer_lists_batch_version_and_every_input_hash(tmp_path):
     from examkit import __version__
-    from examkit.resources import default_params_dir
+    from examkit.settings.resources import default_params_dir
 
     project = tmp_path / "proj"
     (project / "params" / "rubrics").mkdir(parents=True)
@@ -250,7 +252,7 @@ def test_footer_lists_batch_version_and_every_input_hash(tmp_path):
 
 def test_footer_lists_the_year_so_far_up_to_this_batch(tmp_path):
     """The year's folder contributes what ``session.year_registrations`` reads: batches up to this one."""
-    from examkit.display import footer_rows
+    from examkit.report.batch_info import footer_rows
 
     regdir = tmp_path / "registrations"
     regdir.mkdir()

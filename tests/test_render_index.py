@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from examkit.check_outputs import scan_text
-from examkit.config import load_batch_params
-from examkit.i18n import set_lang
-from examkit.index import Headline, headline, index_html, write_index
+from examkit.core.i18n import set_lang
+from examkit.report.check import scan_text
+from examkit.report.index import Headline, headline, index_html, write_index
+from examkit.settings.params import load_batch_params
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "data" / "fixture"

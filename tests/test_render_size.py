@@ -8,11 +8,13 @@ import numpy as np
 import polars as pl
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from examkit.analytics import Policy, outcomes, pass_rates, score_distribution
-from examkit.charts import pass_rate_bars, score_histogram
-from examkit.display import setup, table
-from examkit.notice import load_notice
-from examkit.render import render_html_text
+from examkit.analysis.passrates import outcomes, pass_rates, score_distribution
+from examkit.core.notice import load_notice
+from examkit.core.policy import Policy
+from examkit.notebook.display import setup
+from examkit.report.charts import pass_rate_bars, score_histogram
+from examkit.report.render import render_html_text
+from examkit.report.tables import table
 
 SCHOOLS = ("甲职业技术学院", "乙商贸学校", "丙职业学院", "丁技师学院", "戊职业技术学院", "己学校")
 

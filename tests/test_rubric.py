@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from examkit.exceptions import RubricError
-from examkit.i18n import set_lang
-from examkit.notice import load_notice
-from examkit.resources import default_params_dir
-from examkit.rubric import load_rubric
+from examkit.core.exceptions import RubricError
+from examkit.core.i18n import set_lang
+from examkit.core.notice import load_notice
+from examkit.settings.resources import default_params_dir
+from examkit.settings.rubrics import load_rubric
 
 
 @pytest.fixture(autouse=True)

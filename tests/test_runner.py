@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from examkit.cli import main
-from examkit.config import load_batch_params
-from examkit.exceptions import ConfigError
-from examkit.resources import NOTEBOOKS
+from examkit.core.exceptions import ConfigError
+from examkit.settings.params import load_batch_params
+from examkit.settings.resources import NOTEBOOKS
 
 
 def test_params_paths_resolve_against_the_project_folder(tmp_path):

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from examkit.config import load_batch_params
-from examkit.execute import JobResult, run_records, write_run_record
-from examkit.index import write_index
-from examkit.worker import execute_one
+from examkit.report.index import write_index
+from examkit.report.run_records import run_records, write_run_record
+from examkit.run.runner import JobResult
+from examkit.run.worker import execute_one
+from examkit.settings.params import load_batch_params
 
 
 def test_a_crashing_notebook_removes_its_stale_outputs(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from examkit.exceptions import InputError, ValidationFailed
-from examkit.schools import SCHOOLS_SCHEMA, load_schools, read_schools
+from examkit.core.exceptions import InputError, ValidationFailed
+from examkit.intake.schools import SCHOOLS_SCHEMA, load_schools, read_schools
 
 HEADER = "院校代码,院校名称,省份,是否试点,备案,师资培训证书编号,别名"
 

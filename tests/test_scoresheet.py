@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from examkit.findings import ERROR, WARNING
-from examkit.gradebook import Gradebook
-from examkit.i18n import set_lang
-from examkit.notice import load_notice
-from examkit.scoresheet import export_scores, import_scores
+from examkit.core.findings import ERROR, WARNING
+from examkit.core.i18n import set_lang
+from examkit.core.notice import load_notice
+from examkit.store.gradebook import Gradebook
+from examkit.store.scores import export_scores, import_scores
 
 B = "2023-01"  # junior: 来电受理 20, 客户信息录入 15, 业务咨询解答 20, 投诉受理 15, 工单处理 15, 服务规范与礼仪 15
 HEAD = ["考生号", "来电受理", "客户信息录入", "业务咨询解答", "投诉受理", "工单处理", "服务规范与礼仪", "状态"]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from examkit.stats import corrected_item_total, cronbach_alpha, kr20, wilson_exprs, wilson_interval, z_value
+from examkit.analysis.stats import corrected_item_total, cronbach_alpha, kr20, wilson_exprs, wilson_interval, z_value
 
 # z = Φ⁻¹(0.975) = 1.959963985, z² = 3.841458821
 Z = 1.959963985

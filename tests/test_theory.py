@@ -5,12 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from examkit.exceptions import ConfigError, InputError, RubricError, ValidationFailed
-from examkit.iorw import write_xlsx
-from examkit.rubric import load_rubric
-from examkit.theory import (
+from examkit.core.exceptions import ConfigError, InputError, RubricError, ValidationFailed
+from examkit.intake.theory import (
     load_key,
-    load_partial_credit,
     normalised_answer,
     question_key,
     question_key_expr,
@@ -18,6 +15,9 @@ from examkit.theory import (
     summary,
     theory_item,
 )
+from examkit.io.write import write_xlsx
+from examkit.settings.policy import load_partial_credit
+from examkit.settings.rubrics import load_rubric
 
 # Key: two single-answer questions (1, 2) and two multiple-answer ones (3: AC, 4: BCD); 10 points each = 40.
 KEY_CSV = '题号,答案,分值,选项\n1,A,10,ABCD\n2,C,10,\n3,"A,C",10,ABCD\n4,BCD,10,4\n'
@@ -96,7 +96,7 @@ def test_blank_and_malformed_answers_are_reported_not_crashed(files, item):
 
 
 def test_per_question_correctness_feeds_kr20(files, item):
-    from examkit.stats import kr20
+    from examkit.analysis.stats import kr20
 
     key_path, responses = files
     scores = score_responses(responses, load_key(key_path), partial_credit="proportional", item=item)
@@ -234,7 +234,7 @@ def test_partial_credit_policy(tmp_path):
 
 @pytest.fixture
 def senior_gradebook(tmp_path):
-    from examkit.gradebook import Gradebook
+    from examkit.store.gradebook import Gradebook
 
     gb = Gradebook(tmp_path / "gb.sqlite", durable=False)
     gb.register(
@@ -247,7 +247,7 @@ def senior_gradebook(tmp_path):
 
 
 def test_import_writes_the_theory_item_audited(files, item, senior_gradebook, tmp_path):
-    from examkit.theory import import_theory
+    from examkit.intake.theory import import_theory
 
     key_path, _ = files
     clean = tmp_path / "clean.csv"
@@ -267,7 +267,7 @@ def test_import_writes_the_theory_item_audited(files, item, senior_gradebook, tm
 
 
 def test_import_refuses_unusable_rows_and_unknown_candidates(files, item, senior_gradebook, tmp_path):
-    from examkit.theory import import_theory
+    from examkit.intake.theory import import_theory
 
     key_path, responses = files
     scores = score_responses(responses, load_key(key_path), partial_credit="none", item=item)

@@ -10,12 +10,12 @@ import json
 import polars as pl
 import pytest
 
-from examkit import idcard
 from examkit.cli import main
-from examkit.i18n import set_lang
-from examkit.registrations import load_registrations
-from examkit.session import BatchSession
-from examkit.validate import report_frame, validation_report
+from examkit.core import idcard
+from examkit.core.i18n import set_lang
+from examkit.intake.registrations import load_registrations
+from examkit.report.validation import report_frame, validation_report
+from examkit.session.batch import BatchSession
 
 ID_A = idcard.make("110105", dt.date(2004, 1, 1), 1)  # 19 on the exam day of 2023-01
 ID_B = idcard.make("110105", dt.date(2005, 2, 2), 2)

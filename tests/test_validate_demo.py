@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from examkit.cli import main
-from examkit.i18n import set_lang
-from examkit.session import BatchSession
+from examkit.core.i18n import set_lang
+from examkit.session.batch import BatchSession
 
 
 @pytest.fixture(scope="module")

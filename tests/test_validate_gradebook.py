@@ -9,11 +9,11 @@ import pytest
 from factories import marks_frame
 from test_validate import GOOD, HEADER, ID_A, ID_B, ID_OLD, run, write
 
-from examkit.config import read_yaml
-from examkit.exceptions import ConfigError, InputError
-from examkit.gradebook import Gradebook
-from examkit.i18n import set_lang
-from examkit.iorw import read_grid
+from examkit.core.exceptions import ConfigError, InputError
+from examkit.core.i18n import set_lang
+from examkit.io.tables import read_grid
+from examkit.settings.params import read_yaml
+from examkit.store.gradebook import Gradebook
 
 # 2023-01 (junior): ID_A passes with 60, ID_B fails with 45
 PASS = {"J1": 12, "J2": 9, "J3": 12, "J4": 9, "J5": 9, "J6": 9}

@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from factories import REG_HEADERS as HEADERS
 
-from examkit import idcard
-from examkit.i18n import set_lang
-from examkit.registrations import load_registrations
+from examkit.core import idcard
+from examkit.core.i18n import set_lang
+from examkit.intake.registrations import load_registrations
 
 ID_1 = idcard.make("510703", dt.date(2004, 6, 1), 1)
 ID_2 = idcard.make("440106", dt.date(2003, 9, 9), 2)

@@ -22,10 +22,11 @@ from factories import REG_HEADERS as HEADERS
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from examkit import idcard
 from examkit.cli import main
-from examkit.i18n import set_lang
-from examkit.iorw import _header_key, load_columns
+from examkit.core import idcard
+from examkit.core.i18n import set_lang
+from examkit.io.tables import _header_key
+from examkit.settings.columns import load_columns
 
 # columns where no junk text can be valid (any text is a valid name, province or phone)
 STRICT = ["身份证号", "考生类型", "批次", "等级", "报名日期"]

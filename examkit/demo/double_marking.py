@@ -26,9 +26,9 @@ N_ARBITRATED = N_DISAGREE
 
 def double_marked(demo: DemoYear, params_dir: Path | None = None) -> list[str]:
     """Batches whose parameters file asks for double marking."""
-    from examkit.config import load_batch_params
-    from examkit.double_marking import requested
-    from examkit.resources import settings_file
+    from examkit.report.double_marking import requested
+    from examkit.settings.params import load_batch_params
+    from examkit.settings.resources import settings_file
 
     out = []
     for b in demo.notice.batches:
@@ -44,12 +44,12 @@ def _on_step(value: float, item) -> float:
 
 def _rounds(demo: DemoYear, seed: int, batch_id: str, params_dir: Path | None) -> tuple[dict, dict, list[dict]]:
     """(second marks, third marks, planted) for one batch, deterministic from ``seed``."""
-    from examkit.agreement import load_policy
-    from examkit.rubric import load_rubric
+    from examkit.settings.policy import load_double_marking
+    from examkit.settings.rubrics import load_rubric
 
     rng = random.Random(f"{seed}-double-{batch_id}")
     rubric = load_rubric(demo.notice.batch(batch_id).level, params_dir)
-    policy = load_policy(params_dir)
+    policy = load_double_marking(params_dir)
     items = [i for i in rubric.items if not i.auto_scored]
     excluded = {p.get("candidate_no") for p in demo.planted.get("registrations", []) if p.get("excluded")}
     marked = sorted(
@@ -102,15 +102,15 @@ def plant(demo: DemoYear, seed: int, params_dir: Path | None = None) -> list[dic
 
 def apply(data_dir: Path, demo: DemoYear, seed: int, params_dir: Path | None = None) -> None:
     """Switch double marking on and enter the second and third graders' marks through the gradebook."""
-    from examkit.agreement import load_policy
-    from examkit.gradebook import Gradebook
+    from examkit.settings.policy import load_double_marking
+    from examkit.store.gradebook import Gradebook
 
     batches = double_marked(demo, params_dir)
     if not batches:
         return
     with Gradebook(Path(data_dir) / "gradebook.sqlite", durable=False) as gb:
         for batch_id in batches:
-            gb.set_double_marking(batch_id, load_policy(params_dir), actor=SETTER)
+            gb.set_double_marking(batch_id, load_double_marking(params_dir), actor=SETTER)
             second, third, _ = _rounds(demo, seed, batch_id, params_dir)
             for grader, rnd, marks in ((SECOND_GRADER, 2, second), (ARBITER, 3, third)):
                 for cand, items in marks.items():
@@ -119,14 +119,14 @@ def apply(data_dir: Path, demo: DemoYear, seed: int, params_dir: Path | None = N
                         gb.save_mark(
                             batch_id, number, item_id, value, grader=grader, expected_version=0, marking_round=rnd
                         )
-            _keep_final(demo, batch_id, second, third, load_policy(params_dir))
+            _keep_final(demo, batch_id, second, third, load_double_marking(params_dir))
 
 
 def _keep_final(demo: DemoYear, batch_id: str, second: dict, third: dict, policy) -> None:
     """Put the final item marks (the final rule's weights over the rounds) into the in-memory demo year."""
     import polars as pl
 
-    from examkit.agreement import resolve
+    from examkit.core.double_marking import resolve
 
     firsts = {c: demo.scores[batch_id][c]["marks"] for c in second}
     totals = pl.DataFrame(

@@ -14,9 +14,10 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from examkit.core.notice import Batch, Notice, load_notice
+from examkit.core.rubric import Rubric
 from examkit.demo import people
-from examkit.notice import Batch, Notice, load_notice
-from examkit.rubric import Rubric, load_rubric
+from examkit.settings.rubrics import load_rubric
 
 REG_HEADERS = {
     "candidate_no": "考生号",
@@ -217,7 +218,7 @@ def _batch_name(batch_id: str) -> str:
 
 def write_table(rows: list[dict], headers: list[str], path: Path, fmt: str) -> None:
     """Write rows as xlsx (real date cells) or csv (``csv-gbk`` / ``csv-utf8bom``)."""
-    from examkit.iorw import atomic_path, atomic_write_bytes
+    from examkit.io.write import atomic_path, atomic_write_bytes
 
     if fmt == "xlsx":
         import xlsxwriter
@@ -269,6 +270,6 @@ def schools_rows() -> list[dict]:
 
 
 def write_json(obj: object, path: Path) -> None:
-    from examkit.iorw import atomic_write_text
+    from examkit.io.write import atomic_write_text
 
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1, default=str))

@@ -70,10 +70,11 @@ def grade_demo(data_dir: Path, demo: DemoYear, params_dir: Path | None = None) -
     The demo's gradebook is rebuilt from scratch (in a temporary file, then moved into place) because
     the whole demo year has just been regenerated; real gradebooks are never rebuilt or cleared.
     """
-    from examkit.exceptions import ValidationFailed
-    from examkit.gradebook import Gradebook
-    from examkit.rubric import load_rubric
-    from examkit.scoresheet import ScoreImport, read_scores
+    from examkit.core.exceptions import ValidationFailed
+    from examkit.intake.scoresheet import read_scores
+    from examkit.settings.rubrics import load_rubric
+    from examkit.store.gradebook import Gradebook
+    from examkit.store.scores import ScoreImport
 
     data_dir = Path(data_dir)
     target = data_dir / GRADEBOOK_NAME

@@ -20,10 +20,10 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from examkit import idcard
+from examkit.core import idcard
+from examkit.core.notice import Batch
 from examkit.demo import people
 from examkit.demo.generate import FILE_FORMATS, REG_HEADERS, TYPE_ZH, Candidate, DemoYear
-from examkit.notice import Batch
 
 _FULL_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from examkit.core.money import format_yuan
 from examkit.demo import people
 from examkit.demo.generate import DemoYear
-from examkit.money import format_yuan
 
 PAYMENT_HEADERS = ["付款单位", "院校代码", "金额(元)", "到账日期", "摘要"]
 UNKNOWN_PAYER = "星海教育咨询有限公司"  # fictional; matches no school, code or alias

@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from examkit import idcard
+from examkit.core import idcard
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉力鹏飞宇浩然欣怡梓涵子轩思雨晨阳佳琪俊杰雅婷嘉欣宏博瑞泽一诺心怡雨桐梦琪诗涵晓东海燕志强春梅"

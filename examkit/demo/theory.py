@@ -5,7 +5,7 @@ every batch whose rubric has an auto-scored theory item (2023-13), typed the way
 (``a``, ``A,C``, ``a、c``, full-width letters), with a few planted blank and malformed answers
 recorded in ``planted.json``. The theory item is left out of the paper score sheet, as a real
 site's practical sheet would be. ``import_demo`` (after the gradebook is built) scores the
-responses with ``examkit.theory``, writes the theory marks through the gradebook, and puts them back
+responses with ``examkit.intake.theory``, writes the theory marks through the gradebook, and puts them back
 into the in-memory demo year, which then again holds every mark the gradebook holds.
 """
 
@@ -34,9 +34,9 @@ def responses_file(data_dir: Path, batch_id: str) -> Path:
 
 def theory_batches(demo: DemoYear, params_dir: Path | None = None) -> list[tuple[str, object]]:
     """(batch id, theory item) of every batch whose level's rubric has an auto-scored theory item."""
-    from examkit.exceptions import RubricError
-    from examkit.rubric import load_rubric
-    from examkit.theory import theory_item
+    from examkit.core.exceptions import RubricError
+    from examkit.intake.theory import theory_item
+    from examkit.settings.rubrics import load_rubric
 
     out = []
     for b in demo.notice.batches:
@@ -147,8 +147,9 @@ def plant(demo: DemoYear, data_dir: Path, rng: random.Random, params_dir: Path |
 
 def import_demo(data_dir: Path, demo: DemoYear, params_dir: Path | None = None) -> None:
     """Score every theory batch's responses and write the theory marks into the demo gradebook."""
-    from examkit.gradebook import Gradebook
-    from examkit.theory import import_theory, load_key, load_partial_credit, score_responses
+    from examkit.intake.theory import import_theory, load_key, score_responses
+    from examkit.settings.policy import load_partial_credit
+    from examkit.store.gradebook import Gradebook
 
     batches = theory_batches(demo, params_dir)
     if not batches:

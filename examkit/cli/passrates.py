@@ -1,0 +1,37 @@
+"""examkit.cli.passrates"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import polars as pl
+
+from examkit.analysis.passrates import csv_frame, parse_by, pass_rates
+from examkit.core.i18n import t
+
+
+def cli_passrates(args: argparse.Namespace) -> int:
+    """``examkit passrates``: pass rates with Wilson intervals as a table, csv or json."""
+    import sys
+
+    from examkit.cli.output import emit
+    from examkit.session.year import load_outcomes
+
+    by = parse_by(args.by)
+    if not args.schools:  # the notebook always applies the school rules; say why the numbers may differ
+        print(t("analytics.no_schools_warning"), file=sys.stderr)
+    loaded = load_outcomes(
+        [Path(p) for p in args.registrations],
+        scores=[Path(p) for p in (args.scores or [])],
+        gradebook=Path(args.gradebook) if args.gradebook else None,
+        schools=Path(args.schools) if args.schools else None,
+        params_dir=Path(args.params_dir) if args.params_dir else None,
+    )
+    for note in loaded.notes:
+        print(note, file=sys.stderr)
+    frame = csv_frame(pass_rates(loaded.cands, by, loaded.policy), by)
+    if args.format == "table":
+        frame = frame.with_columns(pl.col("pass_rate", "ci_low", "ci_high").round(4))
+    emit(frame, args.format)
+    return 0

@@ -1,0 +1,138 @@
+"""examkit.intake.final_sheet"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import polars as pl
+
+from examkit.core.exceptions import InputError, ValidationFailed
+from examkit.core.findings import MAX_LISTED
+from examkit.core.i18n import LANGS, label, t
+
+
+def _final_columns(params_dir: Path | None) -> dict[str, dict[str, list[str]]]:
+    """Header mapping of the exported final score sheet, in every language of the catalog."""
+    from examkit.settings.columns import load_columns
+    from examkit.settings.resources import settings_file
+
+    cand = load_columns(settings_file("columns.yaml", params_dir)).get("scores", {}).get("candidate_no", ["考生号"])
+    spec = {
+        "candidate_no": list(dict.fromkeys([*cand, *(t("scoresheet.col_candidate_no", lg) for lg in LANGS)])),
+        "total": list(dict.fromkeys([t("scoresheet.col_total", lg) for lg in LANGS] + ["total"])),
+        "passed": list(dict.fromkeys([t("scoresheet.col_passed", lg) for lg in LANGS] + ["passed"])),
+        "status": list(dict.fromkeys([t("scoresheet.col_flags", lg) for lg in LANGS] + ["状态", "status"])),
+    }
+    return {"final_scores": spec}
+
+
+def _status_words() -> dict[str, str]:
+    """Accepted status words (NFKC, case-folded) → status; blank means graded or ungraded by the total."""
+    words = {"缺考": "absent", "违纪": "void", "absent": "absent", "void": "void", "ungraded": "ungraded"}
+    for status in ("absent", "void", "ungraded"):
+        for lg in LANGS:
+            words[_key(label(status, lg))] = status
+    return {_key(k): v for k, v in words.items()}
+
+
+def _key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
+
+
+def is_final_sheet(path: Path, params_dir: Path | None = None) -> bool:
+    """True when the sheet has a total column (the exported final score sheet)."""
+    from examkit.io.tables import read_table
+
+    try:
+        table = read_table(path, "final_scores", _final_columns(params_dir))
+    except InputError:
+        return False
+    return "total" in table.headers
+
+
+def read_final_sheet(path: Path, full_mark: float, params_dir: Path | None = None) -> pl.DataFrame:
+    """The final score sheet as a results frame (``candidate_no``, ``status``, ``total``).
+
+    Raises ``ValidationFailed`` naming file, row, column, value and what is accepted for a total
+    that is not a number within the full mark, or a status word it does not know.
+    """
+    from examkit.core.findings import ERROR, Finding
+    from examkit.io.tables import ROW, read_table
+
+    table = read_table(path, "final_scores", _final_columns(params_dir))
+    frame = table.frame
+    if "status" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("status"))
+    words = _status_words()
+    norm = pl.col("status").str.normalize("NFKC").str.replace_all(r"\s", "").str.to_lowercase()
+    num = pl.col("total").str.normalize("NFKC").str.replace_all(r"\s", "").cast(pl.Float64, strict=False)
+    frame = frame.with_columns(
+        pl.col("candidate_no").str.normalize("NFKC").str.strip_chars().alias("candidate_no"),
+        norm.alias("_word"),
+        num.alias("_total"),
+    ).filter(pl.col("candidate_no").is_not_null() & (pl.col("candidate_no") != ""))
+    flagged = frame.with_columns(
+        pl.col("_word").replace_strict(words, default=None).alias("_status"),
+    )
+    bad_word = flagged.filter(pl.col("_word").is_not_null() & (pl.col("_word") != "") & pl.col("_status").is_null())
+    bad_total = flagged.filter(
+        pl.col("total").is_not_null()
+        & (pl.col("total").str.strip_chars() != "")
+        & (pl.col("_total").is_null() | (pl.col("_total") < 0) | (pl.col("_total") > full_mark))
+    )
+    findings = []
+    accepted_words = ", ".join(f"{label(s, 'zh')}/{label(s, 'en')}" for s in ("absent", "void", "ungraded"))
+    for r in bad_word.iter_rows(named=True):  # only the bad rows: a handful at most
+        findings.append(
+            Finding(
+                str(path),
+                r[ROW],
+                table.header("status"),
+                r["status"],
+                "scores.bad_status",
+                ERROR,
+                t(
+                    "analytics.bad_status",
+                    file=str(path),
+                    row=r[ROW],
+                    column=table.header("status"),
+                    value=r["status"],
+                    accepted=accepted_words,
+                ),
+            )
+        )
+    for r in bad_total.iter_rows(named=True):
+        findings.append(
+            Finding(
+                str(path),
+                r[ROW],
+                table.header("total"),
+                r["total"],
+                "scores.bad_total",
+                ERROR,
+                t(
+                    "analytics.bad_total",
+                    file=str(path),
+                    row=r[ROW],
+                    column=table.header("total"),
+                    value=r["total"],
+                    full=f"{full_mark:g}",
+                ),
+            )
+        )
+    if findings:
+        findings.sort(key=lambda f: (f.row or 0, f.column or ""))
+        raise ValidationFailed("\n".join(f.message for f in findings[:MAX_LISTED]), findings)
+    status = (
+        pl.when(pl.col("_status").is_not_null())
+        .then(pl.col("_status"))
+        .when(pl.col("_total").is_not_null())
+        .then(pl.lit("graded"))
+        .otherwise(pl.lit("ungraded"))
+    )
+    return flagged.select(
+        "candidate_no",
+        status.alias("status"),
+        pl.when(status.is_in(["graded", "void"])).then(pl.col("_total")).otherwise(None).alias("total"),
+    )

@@ -1,0 +1,398 @@
+"""examkit.intake.registration_checks"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from examkit.core import text as nz
+from examkit.core.findings import ERROR, RULES, SCHEMA, VALUE_CHARS, WARNING, from_frame, message_expr, missing_column
+from examkit.core.i18n import get_lang, label, t
+from examkit.intake.registration_model import (
+    _EARLIEST_BIRTH,
+    _ID_CHECK,
+    _ID_WEIGHTS,
+    CANDIDATE_TYPES,
+    EXCLUDED_SCHEMA,
+    INPUT_COLUMNS,
+    KIND,
+    REG_SCHEMA,
+    TYPE_WORDS,
+    Context,
+    Registrations,
+    _required,
+)
+from examkit.io.tables import ROW, Table
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule over the whole frame: rows where ``when`` holds get a finding on ``column``."""
+
+    rule: str
+    column: str
+    when: pl.Expr
+    fields: dict = field(default_factory=dict)
+    severity: str = ERROR
+    key: str | None = None  # message key (default ``validate.msg_<rule>``)
+
+
+def check_table(
+    table: Table, ctx: Context, mapping: dict[str, list[str]], required: Iterable[str] | None = None
+) -> Registrations:
+    """Normalise and check an already read registrations ``Table`` against ``ctx``.
+
+    ``mapping``: the registrations' column mapping; ``required``: the columns that must be present
+    and filled (default: those marked ``required`` in ``columns.yaml``).
+    """
+    required = tuple(required) if required is not None else _required(None, {KIND: mapping})
+    frame = table.frame
+    for col in INPUT_COLUMNS:
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(col))
+    cleaned = frame.lazy().with_columns(nz.text(pl.col(c)).alias(f"t_{c}") for c in INPUT_COLUMNS)
+    blank = pl.all_horizontal([pl.col(f"t_{c}").is_null() for c in INPUT_COLUMNS])  # a blank row is no registration
+    base = _enrich(cleaned.filter(~blank), ctx).sort(ROW).collect()  # joins do not keep order
+    missing = [
+        missing_column(str(table.file), table.header_row, mapping.get(c, [c]))
+        for c in required
+        if c not in table.headers
+    ]
+    checks = _checks(ctx, present=set(table.headers), required=set(required))
+    order = {c: i for i, c in enumerate(table.headers)}
+    parts = [
+        base.lazy()
+        .filter(c.when.fill_null(False))
+        .select(
+            pl.lit(str(table.file)).alias("file"),
+            pl.col(ROW).alias("row"),
+            pl.lit(table.header(c.column)).alias("column"),
+            pl.col(c.column).str.slice(0, VALUE_CHARS).alias("value"),
+            pl.lit(c.rule).alias("rule"),
+            pl.lit(c.severity).alias("severity"),
+            message_expr(
+                c.key or f"validate.msg_{c.rule}",
+                column=table.header(c.column),
+                value=pl.col(c.column).str.slice(0, VALUE_CHARS),
+                **c.fields,
+            ).alias("message"),
+            pl.lit(order.get(c.column, len(order))).alias("_order"),
+        )
+        for c in checks
+        if c.column in table.headers
+    ]
+    found = (
+        pl.concat(parts).sort(["row", "_order"], maintain_order=True).collect()
+        if parts
+        else pl.DataFrame(schema={**SCHEMA, "_order": pl.Int32})
+    )
+    findings = missing + from_frame(found)
+    excluded = _excluded(base, found, table.file.name, all_rows=bool(missing))
+    typed = (
+        base.lazy()
+        .join(excluded.lazy().select(ROW), on=ROW, how="anti", maintain_order="left")
+        .select(
+            pl.col(ROW),
+            pl.col("n_candidate_no").alias("candidate_no"),
+            pl.col("n_name").alias("name"),
+            pl.col("n_id_number").alias("id_number"),
+            pl.col("n_candidate_type").alias("candidate_type"),
+            pl.when(pl.col("n_candidate_type") != "social").then(pl.col("n_school_code")).alias("school_code"),
+            pl.when(pl.col("n_candidate_type") != "social")
+            .then(pl.coalesce("n_school_name", "s_name"))
+            .alias("school_name"),
+            pl.col("n_province").alias("province"),
+            pl.col("n_site_code").alias("site_code"),
+            pl.col("n_batch").alias("batch"),
+            pl.col("n_level").alias("level"),
+            pl.col("n_registered_on").alias("registered_on"),
+            pl.col("n_phone").alias("phone"),
+            pl.lit(table.file.name).alias("file"),
+        )
+        .cast(REG_SCHEMA)
+        .collect()
+    )
+    return Registrations(
+        file=table.file, frame=typed, findings=findings, excluded=excluded, rows=base.height, headers=table.headers
+    )
+
+
+def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
+    """The rows (with their ``t_*`` cleaned texts) plus the normalised ``n_*`` and derived columns the checks read."""
+    by_id = {b.id: b for b in ctx.batches}
+    lf = lf.with_columns(
+        nz.code(pl.col("t_candidate_no")).alias("n_candidate_no"),
+        pl.col("t_name").alias("n_name"),
+        nz.id_number(pl.col("t_id_number")).alias("n_id_number"),
+        nz.vocabulary(pl.col("t_candidate_type"), TYPE_WORDS).alias("n_candidate_type"),
+        nz.code(pl.col("t_school_code")).alias("n_school_code"),
+        pl.col("t_school_name").alias("n_school_name"),
+        pl.col("t_province").alias("n_province"),
+        nz.code(pl.col("t_site_code")).alias("n_site_code"),
+        nz.vocabulary(pl.col("t_batch"), ctx.batch_words()).alias("n_batch"),
+        nz.vocabulary(pl.col("t_level"), ctx.levels).alias("n_level"),
+        nz.date(pl.col("t_registered_on")).alias("n_registered_on"),
+        nz.compact(pl.col("t_phone")).alias("n_phone"),
+    )
+
+    def per_batch(values: dict, dtype: pl.DataType) -> pl.Expr:
+        return pl.col("n_batch").replace_strict(values, default=None, return_dtype=dtype)
+
+    idn = pl.col("n_id_number")
+    shape = idn.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)
+    birth = pl.when(shape).then(idn.str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
+    weighted = pl.sum_horizontal(
+        [idn.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)]
+    )
+    lf = lf.with_columns(
+        per_batch({k: b.registration_open for k, b in by_id.items()}, pl.Date).alias("b_open"),
+        per_batch({k: b.registration_close for k, b in by_id.items()}, pl.Date).alias("b_close"),
+        per_batch({k: b.level for k, b in by_id.items()}, pl.String).alias("b_level"),
+        per_batch({k: b.exam_date for k, b in by_id.items()}, pl.Date).alias("b_exam"),
+        shape.alias("id_shape"),
+        birth.alias("birth"),
+        pl.when(shape)
+        .then((weighted % 11).replace_strict(dict(enumerate(_ID_CHECK)), default=None, return_dtype=pl.String))
+        .alias("id_check"),
+        pl.coalesce("n_batch", "t_batch", pl.lit("")).alias("_batch_key"),
+    )
+
+    def month_day(col: str) -> pl.Expr:
+        return pl.col(col).dt.month().cast(pl.Int32) * 100 + pl.col(col).dt.day().cast(pl.Int32)
+
+    born_later = month_day("b_exam") < month_day("birth")  # birthday not yet reached on the exam day
+    lf = lf.with_columns(
+        (
+            pl.col("id_shape")
+            & pl.col("birth").is_between(_EARLIEST_BIRTH, pl.coalesce("b_exam", pl.lit(dt.date.today())))
+        )
+        .fill_null(False)
+        .alias("id_date_ok"),
+        (pl.col("b_exam").dt.year() - pl.col("birth").dt.year() - born_later.cast(pl.Int32)).alias("age"),
+        pl.col(ROW).min().over("_batch_key", "n_id_number").alias("first_id_row"),
+        pl.col(ROW).min().over("_batch_key", "n_candidate_no").alias("first_no_row"),
+    )
+    lf = _join_schools(lf, ctx.schools)
+    return _join_passes(lf, ctx.prior_passes)
+
+
+def _join_schools(lf: pl.LazyFrame, schools: pl.DataFrame | None) -> pl.LazyFrame:
+    if schools is None:
+        return lf.with_columns(
+            pl.lit(None, pl.String).alias("s_name"),
+            *[pl.lit(None, pl.Boolean).alias(c) for c in ("s_known", "s_pilot", "s_filed", "s_trained")],
+            *[pl.lit(None, pl.Boolean).alias(c) for c in ("site_pilot", "site_filed")],
+        )
+    s = schools.lazy().unique("school_code", keep="first")
+    school = s.select(
+        pl.col("school_code").alias("n_school_code"),
+        pl.col("school_name").alias("s_name"),
+        pl.lit(True).alias("s_known"),
+        pl.col("is_pilot").alias("s_pilot"),
+        pl.col("filed").alias("s_filed"),
+        pl.col("teacher_cert").is_not_null().alias("s_trained"),
+    )
+    site = s.select(
+        pl.col("school_code").alias("n_site_code"),
+        pl.col("is_pilot").alias("site_pilot"),
+        pl.col("filed").alias("site_filed"),
+    )
+    return (
+        lf.join(school, on="n_school_code", how="left", nulls_equal=False)
+        .join(site, on="n_site_code", how="left", nulls_equal=False)
+        .with_columns(pl.col("s_known").fill_null(False))
+    )
+
+
+def _join_passes(lf: pl.LazyFrame, passes: pl.DataFrame | None) -> pl.LazyFrame:
+    if passes is None or passes.height == 0:
+        return lf.with_columns(pl.lit(None, pl.String).alias("passed_batch"))
+    p = passes.lazy().select(
+        nz.id_number(pl.col("id_number")).alias("n_id_number"),
+        pl.col("level").alias("n_level"),
+        (pl.col("batch") if "batch" in passes.columns else pl.lit("")).cast(pl.String).alias("passed_batch"),
+    )
+    earlier = (
+        lf.select(ROW, "n_id_number", "n_level", "n_batch")
+        .join(p, on=["n_id_number", "n_level"], how="inner")
+        .filter((pl.col("passed_batch") < pl.col("n_batch")) | (pl.col("passed_batch") == ""))
+        .group_by(ROW)
+        .agg(pl.col("passed_batch").min())
+    )
+    return lf.join(earlier, on=ROW, how="left")
+
+
+def _accepted_words(codes: Iterable[str]) -> str:
+    codes = list(codes)
+    return " / ".join(label(c, "zh") for c in codes) + " (" + " / ".join(codes) + ")"
+
+
+def _checks(ctx: Context, *, present: set[str], required: set[str]) -> list[Check]:
+    """Every rule as a ``Check``; later checks only run where earlier ones left a usable value."""
+    b0, b1 = ctx.batches[0], ctx.batches[-1]
+    accepted_batch = t("validate.accepted_batch", first=b0.id, last=b1.id, first_name=b0.name_zh)
+    levels = list(dict.fromkeys(ctx.levels.values()))  # in the notice's order
+    accepted = {
+        "id_number": t("validate.accepted_id_number"),
+        "candidate_type": _accepted_words(CANDIDATE_TYPES),
+        "school_code": t("validate.accepted_school_code"),
+        "site_code": t("validate.accepted_site_code"),
+        "batch": accepted_batch,
+        "level": _accepted_words(levels),
+        "registered_on": nz.ACCEPTED_DATES,
+    }
+    typ, school, site = pl.col("n_candidate_type"), pl.col("n_school_code"), pl.col("n_site_code")
+    level_names = {c: label(c) for c in levels}
+    checks = [
+        Check(
+            "missing_value",
+            c,
+            pl.col(f"t_{c}").is_null(),
+            {"accepted": accepted.get(c, t("validate.accepted_required"))},
+        )
+        for c in INPUT_COLUMNS
+        if c in required and c != "school_code" and c in present
+    ]
+    checks += [
+        Check(
+            "missing_value",
+            "school_code",
+            typ.is_in(["pilot_student", "nonpilot_student"]) & school.is_null(),
+            {"accepted": accepted["school_code"]},
+        ),
+        Check(
+            "bad_date",
+            "registered_on",
+            pl.col("t_registered_on").is_not_null() & pl.col("n_registered_on").is_null(),
+            {"accepted": accepted["registered_on"]},
+        ),
+        Check(
+            "bad_type",
+            "candidate_type",
+            pl.col("t_candidate_type").is_not_null() & typ.is_null(),
+            {"accepted": accepted["candidate_type"]},
+        ),
+        Check(
+            "bad_level",
+            "level",
+            pl.col("t_level").is_not_null() & pl.col("n_level").is_null(),
+            {"accepted": accepted["level"]},
+        ),
+        Check(
+            "unknown_batch",
+            "batch",
+            pl.col("t_batch").is_not_null() & pl.col("n_batch").is_null(),
+            {"accepted": accepted_batch},
+        ),
+        Check(
+            "window",
+            "registered_on",
+            ~pl.col("n_registered_on").is_between(pl.col("b_open"), pl.col("b_close")),
+            {"batch": pl.col("n_batch"), "open": pl.col("b_open"), "close": pl.col("b_close")},
+        ),
+        Check(
+            "level_mismatch",
+            "level",
+            pl.col("n_level") != pl.col("b_level"),
+            {"batch": pl.col("n_batch"), "expected": pl.col("b_level").replace_strict(level_names, default=None)},
+        ),
+        Check("id_format", "id_number", pl.col("n_id_number").is_not_null() & ~pl.col("id_date_ok")),
+        Check(
+            "id_checksum",
+            "id_number",
+            pl.col("id_date_ok") & (pl.col("id_check") != pl.col("n_id_number").str.slice(17, 1)),
+            {"expected": pl.col("id_check")},
+        ),
+        Check(
+            "duplicate",
+            "id_number",
+            pl.col("n_id_number").is_not_null() & (pl.col(ROW) > pl.col("first_id_row")),
+            {"first_row": pl.col("first_id_row")},
+            key="validate.msg_duplicate_person",
+        ),
+        Check(
+            "duplicate",
+            "candidate_no",
+            pl.col("n_candidate_no").is_not_null() & (pl.col(ROW) > pl.col("first_no_row")),
+            {"first_row": pl.col("first_no_row")},
+            key="validate.msg_duplicate_number",
+        ),
+    ]
+    if ctx.expected is not None:
+        checks.append(
+            Check("wrong_batch", "batch", pl.col("n_batch") != ctx.expected.id, {"expected": ctx.expected.id})
+        )
+    if ctx.schools is not None:
+        pilot_student = (typ == "pilot_student") & school.is_not_null()
+        named = {"school": pl.col("s_name")}
+        checks += [
+            Check("unknown_school", "school_code", pilot_student & ~pl.col("s_known")),
+            Check("school_not_pilot", "school_code", pilot_student & pl.col("s_known") & ~pl.col("s_pilot"), named),
+            Check("school_not_filed", "school_code", pilot_student & pl.col("s_pilot") & ~pl.col("s_filed"), named),
+            Check(
+                "teacher_not_trained",
+                "school_code",
+                pilot_student & pl.col("s_pilot") & pl.col("s_filed") & ~pl.col("s_trained"),
+                named,
+            ),
+            # borrowed sitting (借考): everyone sits at a filed pilot school; a pilot student at home is checked above
+            Check(
+                "site_not_pilot",
+                "site_code",
+                site.is_not_null()
+                & typ.is_not_null()
+                & ((typ != "pilot_student") | (site != school.fill_null("")))
+                & ~(pl.col("site_pilot").fill_null(False) & pl.col("site_filed").fill_null(False)),
+            ),
+        ]
+    valid_id = pl.col("id_date_ok") & (pl.col("id_check") == pl.col("n_id_number").str.slice(17, 1))
+    checks += [
+        Check(
+            "age_unusual",
+            "id_number",
+            valid_id & ~pl.col("age").is_between(ctx.age_min, ctx.age_max),
+            {"exam": pl.col("b_exam"), "age": pl.col("age"), "min": ctx.age_min, "max": ctx.age_max},
+            severity=WARNING,
+        ),
+        Check(
+            "already_passed",
+            "id_number",
+            valid_id & pl.col("passed_batch").is_not_null(),
+            {
+                "passed_batch": pl.col("passed_batch"),
+                "level": pl.col("n_level").replace_strict(level_names, default=None),
+            },
+            severity=WARNING,
+        ),
+    ]
+    return checks
+
+
+def _reasons(lang: str | None = None) -> dict[str, str]:
+    return {r: t(f"validate.reason_{r}", lang or get_lang()) for r in RULES}
+
+
+def _excluded(base: pl.DataFrame, found: pl.DataFrame, file: str, *, all_rows: bool) -> pl.DataFrame:
+    """Rows with errors: file, Excel row, candidate number, rule codes and reasons (no personal values)."""
+    errors = found.lazy().filter(pl.col("severity") == ERROR).select(pl.col("row").alias(ROW), "rule")
+    if all_rows:
+        errors = pl.concat([base.lazy().select(ROW, pl.lit("missing_column").alias("rule")), errors])
+    reasons = _reasons()
+    per_row = (
+        errors.unique(maintain_order=True)
+        .group_by(ROW, maintain_order=True)
+        .agg(
+            pl.col("rule").str.join(", "),
+            pl.col("rule").replace_strict(reasons, default=pl.col("rule")).str.join("；").alias("message"),
+        )
+    )
+    return (
+        per_row.join(base.lazy().select(ROW, pl.col("n_candidate_no").alias("candidate_no")), on=ROW, how="left")
+        .select(pl.lit(file).alias("file"), ROW, "candidate_no", "rule", "message")
+        .sort(ROW)
+        .cast(EXCLUDED_SCHEMA)
+        .collect()
+    )

@@ -1,0 +1,137 @@
+"""Registration intake: read a registrations file, normalise what people typed, check the notice's rules.
+
+``load_registrations(path, ...)`` returns a ``Registrations``: ``frame`` (typed rows that passed,
+``REG_SCHEMA``), ``findings`` (every error and warning, each naming file, Excel row, the user's
+column, the value and what is accepted), ``excluded`` (rows with errors and why, without personal
+data). The rules (DESIGN.md R2, R4, R5, R8, R9, R10) are polars expressions over the whole file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import polars as pl
+
+from examkit.core.exceptions import InputError, NoticeError
+from examkit.core.findings import ERROR, Finding
+from examkit.core.i18n import t
+from examkit.core.notice import Notice
+from examkit.intake.registration_checks import check_table
+from examkit.intake.registration_model import (
+    EXCLUDED_SCHEMA,
+    FILE_SUFFIXES,
+    KIND,
+    REG_SCHEMA,
+    Registrations,
+    _required,
+    make_context,
+)
+from examkit.io.tables import read_table
+from examkit.settings.columns import load_columns
+from examkit.settings.resources import settings_file
+
+# --------------------------------------------------------------------------- the result
+
+
+# --------------------------------------------------------------------------- what rows are checked against
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_registrations(
+    path: str | os.PathLike,
+    *,
+    schools: pl.DataFrame | str | os.PathLike | None = None,
+    notice: Notice | None = None,
+    batch: str | None = None,
+    prior_passes: pl.DataFrame | None = None,
+    columns: dict | None = None,
+    params_dir: str | os.PathLike | None = None,
+) -> Registrations:
+    """Read and validate one registrations file (xlsx, or csv in UTF-8/BOM/GBK).
+
+    ``schools``: the schools list (frame from ``load_schools`` or its path) — enables the pilot,
+    filing, teacher-training and exam-site rules. ``batch``: the batch this file is for (rows of
+    another batch are errors). ``prior_passes``: earlier passes (``id_number``, ``level``, optional
+    ``batch``) for the "already passed" warning. ``columns``: the column mapping (default
+    ``columns.yaml`` of ``params_dir``). Raises ``InputError`` when the file is unusable.
+    """
+    mapping = columns or load_columns(settings_file("columns.yaml", params_dir))
+    table = read_table(Path(path), KIND, mapping)
+    ctx = make_context(
+        notice=notice, batch=batch, schools=schools, prior_passes=prior_passes, params_dir=params_dir, columns=mapping
+    )
+    required = _required(params_dir, mapping)
+    return check_table(table, ctx, mapping[KIND], required)
+
+
+def load_registrations_dir(
+    folder: str | os.PathLike,
+    *,
+    schools: pl.DataFrame | str | os.PathLike | None = None,
+    notice: Notice | None = None,
+    upto: str | None = None,
+    prior_passes: pl.DataFrame | None = None,
+    columns: dict | None = None,
+    params_dir: str | os.PathLike | None = None,
+) -> Registrations:
+    """Every registrations file in ``folder`` (the year so far), validated and concatenated.
+
+    A file named after a batch (``2023-01.xlsx``) is checked as that batch's file. ``upto``: keep
+    only batches up to and including this one (files of later batches are not read). A file that
+    cannot be read at all becomes an ``unusable_file`` finding; the other files are still used.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(t("validate.not_found", file=str(root)), file=str(root))
+    mapping = columns or load_columns(settings_file("columns.yaml", params_dir))
+    base = make_context(
+        notice=notice, schools=schools, prior_passes=prior_passes, params_dir=params_dir, columns=mapping
+    )
+    words = base.batch_words()
+    last = words.get(str(upto).strip()) if upto else None
+    if upto and last is None:
+        b0, b1 = base.batches[0], base.batches[-1]
+        raise NoticeError(t("notice.unknown_batch", value=upto, accepted=f"{b0.id} … {b1.id}"))
+    by_id = {b.id: b for b in base.batches}
+    required = _required(params_dir, mapping)
+    parts: list[Registrations] = []
+    unusable: list[Finding] = []
+    for f in registration_files(root):
+        stem_batch = words.get(f.stem.strip())
+        if last and stem_batch and stem_batch > last:
+            continue
+        ctx = dataclasses.replace(base, expected=by_id.get(stem_batch) if stem_batch else None)
+        try:
+            parts.append(check_table(read_table(f, KIND, mapping), ctx, mapping[KIND], required))
+        except InputError as exc:
+            unusable.append(Finding(str(f), None, None, None, "unusable_file", ERROR, str(exc)))
+    frame = pl.concat([p.frame for p in parts]) if parts else pl.DataFrame(schema=REG_SCHEMA)
+    excluded = pl.concat([p.excluded for p in parts]) if parts else pl.DataFrame(schema=EXCLUDED_SCHEMA)
+    if last:
+        frame = frame.filter(pl.col("batch") <= last)
+    return Registrations(
+        file=root,
+        frame=frame,
+        findings=[f for p in parts for f in p.findings] + unusable,
+        excluded=excluded,
+        rows=sum(p.rows for p in parts),
+    )
+
+
+def registration_files(folder: Path) -> list[Path]:
+    """The registrations files of a folder (xlsx/xls/csv; Excel's ``~$`` lock files and hidden files skipped)."""
+    return sorted(
+        f
+        for f in folder.iterdir()
+        if f.is_file() and f.suffix.lower() in FILE_SUFFIXES and not f.name.startswith(("~$", "."))
+    )
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+# --------------------------------------------------------------------------- notebooks

@@ -1,0 +1,389 @@
+"""The fee reconciliation as people read it: report tables, the rules in words, the xlsx statement.
+
+Amounts stay integer fen in every frame; they become yuan text (``¥6,800.00``) only in the display
+frames built here, and yuan numbers with a currency format only inside the xlsx cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import polars as pl
+
+from examkit.analysis.fees import STATUSES, Reconciliation
+from examkit.core.i18n import label, t
+from examkit.core.money import FEN_PER_YUAN, format_yuan
+from examkit.core.notice import Notice
+from examkit.io.tables import ROW
+from examkit.io.write import atomic_path
+from examkit.settings.prices import Prices
+
+# A bank receipt's columns and the catalog keys of their headings.
+RECEIPT_COLUMNS = {
+    ROW: "col_row",
+    "payer_name": "col_payer",
+    "school_code": "col_school_code",
+    "amount_fen": "col_amount",
+    "paid_on": "col_date",
+    "memo": "col_memo",
+}
+
+
+def yuan(values: pl.Series) -> pl.Series:
+    """Integer fen → ``¥1,234.56`` text via ``examkit.core.money`` (one format per distinct amount)."""
+    mapping = {v: format_yuan(v) for v in values.drop_nulls().unique().to_list()}
+    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _money(frame: pl.DataFrame, cols: dict[str, str]) -> pl.DataFrame:
+    return frame.with_columns(yuan(frame[c]).alias(c) for c in cols)
+
+
+def _texts(prefix: str, codes: tuple[str, ...], lang: str | None) -> dict[str, str]:
+    return {c: t(f"fees.{prefix}_{c}", lang) for c in codes}
+
+
+def statement_view(statement: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
+    """Statement rows for a report: school, batch, level, person-times, yuan amounts, status in words."""
+    money = {
+        "unit_price_fen": "col_unit_price",
+        "expected_fen": "col_expected",
+        "paid_fen": "col_paid",
+        "balance_fen": "col_balance",
+    }
+    names = {
+        "payer_code": "col_payer_code",
+        "payer_name": "col_payer_name",
+        "batch": "col_batch",
+        "level": "col_level",
+        "person_times": "col_person_times",
+        **money,
+        "status": "col_status",
+        "allocated": "col_allocated",
+    }
+    levels = {lv: label(lv, lang) for lv in statement["level"].unique().drop_nulls().to_list()}
+    view = _money(statement.select(list(names)), money).with_columns(
+        pl.col("level").replace_strict(levels, default=pl.col("level")),
+        pl.col("status").replace_strict(_texts("status", STATUSES, lang), default=pl.col("status")),
+    )
+    return view.rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
+
+
+def totals_view(totals: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
+    """Totals (``Reconciliation.by_batch`` / ``by_school``) with yuan amounts and status counts in words."""
+    money = {"expected_fen": "col_expected", "paid_fen": "col_paid", "balance_fen": "col_balance"}
+    keys = {"batch": "col_batch", "payer_code": "col_payer_code", "payer_name": "col_payer_name"}
+    names = {k: v for k, v in keys.items() if k in totals.columns}
+    names |= {"person_times": "col_person_times", **money}
+    view = _money(totals.select(*names, *STATUSES), money)
+    return view.rename({**{k: t(f"fees.{v}", lang) for k, v in names.items()}, **_texts("status", STATUSES, lang)})
+
+
+def receipts_view(allocations: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
+    """Receipt parts (``Reconciliation.allocations``): statement row, date, school, batch, amount, part applied."""
+    money = {"amount_fen": "col_amount", "paid_fen": "col_part"}
+    names = {
+        ROW: "col_row",
+        "paid_on": "col_date",
+        "payer_code": "col_payer_code",
+        "batch": "col_batch",
+        **money,
+        "allocated": "col_allocated",
+        "memo": "col_memo",
+    }
+    view = _money(allocations.sort("paid_on", ROW, "batch").select(list(names)), money)
+    return view.rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
+
+
+def unmatched_view(unmatched: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
+    """Receipts that matched nothing, with the reason in words."""
+    from examkit.core.findings import message_expr
+
+    reason = pl.lit(None, pl.String)
+    for code in ("unknown_payer", "ambiguous_payer", "possible_duplicate", "nothing_billed"):
+        reason = (
+            pl.when(pl.col("reason") == code)
+            .then(message_expr(f"fees.reason_{code}", lang, detail=pl.col("detail")))
+            .otherwise(reason)
+        )
+    names = {**RECEIPT_COLUMNS, "reason": "col_reason"}
+    view = _money(unmatched.with_columns(reason.alias("reason")).select(list(names)), {"amount_fen": ""})
+    return view.rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
+
+
+def duplicates_view(duplicates: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
+    """Possible duplicates, group by group: which copy is counted and which is held."""
+    names = {
+        "group": "col_group",
+        ROW: "col_row",
+        "payer_name": "col_payer",
+        "amount_fen": "col_amount",
+        "paid_on": "col_date",
+        "memo": "col_memo",
+        "duplicate_of": "col_duplicate_of",
+        "counted": "col_counted",
+    }
+    frame = duplicates.with_columns(
+        pl.col("group").rank("dense").cast(pl.Int64),
+        pl.col("duplicate_of").is_null().alias("counted"),
+    )
+    view = _money(frame.select(list(names)), {"amount_fen": ""})
+    return view.rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
+
+
+def other_batches_view(other: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
+    """Receipts (or their remainders) naming only batches outside the scope."""
+    names = {
+        ROW: "col_row",
+        "payer_code": "col_payer_code",
+        "paid_on": "col_date",
+        "amount_fen": "col_amount",
+        "aside_fen": "col_aside",
+        "named": "col_named",
+        "memo": "col_memo",
+    }
+    view = _money(other.select(list(names)), {"amount_fen": "", "aside_fen": ""})
+    return view.rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
+
+
+def findings_view(findings: list, lang: str | None = None) -> pl.DataFrame:
+    """Bank statement rows that could not be read: row, column, value, message."""
+    from examkit.core.findings import findings_frame
+
+    names = {"row": "col_row", "column": "col_column", "value": "col_value", "message": "col_message"}
+    return findings_frame(findings).select(list(names)).rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
+
+
+# --------------------------------------------------------------------------- the rules, in words
+
+
+def rules_markdown(
+    notice: Notice, prices: Prices | None, bill_absent: bool, scope: tuple[str, ...] = (), lang: str | None = None
+) -> str:
+    """The fee rules as a report states them, numbers read from the notice and ``params/``."""
+    notice_prices = "、".join(f"{label(code, lang)} {format_yuan(lv.fee_fen)}" for code, lv in notice.levels.items())
+    lines = [
+        f"### {t('fees.rules_title', lang)}",
+        "",
+        f"- {t('fees.rule_person_time', lang)}",
+        f"- {t('fees.rule_notice_price', lang, prices=notice_prices)}",
+    ]
+    if prices and prices.fen:
+        listed = "；".join(
+            f"{prov}：" + "、".join(f"{label(lv, lang)} {format_yuan(fen)}" for lv, fen in levels.items())
+            for prov, levels in prices.fen.items()
+        )
+        lines.append(f"- {t('fees.rule_province_price', lang, prices=listed, file=os.path.basename(prices.file))}")
+    else:
+        lines.append(f"- {t('fees.rule_no_province_price', lang)}")
+    lines.append(f"- {t('fees.rule_bill_absent_yes' if bill_absent else 'fees.rule_bill_absent_no', lang)}")
+    lines.append(f"- {t('fees.rule_matching', lang)}")
+    if scope:
+        lines.append(f"- {t('fees.rule_scope', lang, first=scope[0], last=scope[-1], n=len(scope))}")
+    if prices and prices.fen and prices.is_example:
+        lines += ["", f"> **{t('fees.rule_example_warning', lang, source=prices.source or prices.status)}**"]
+    return "\n".join(lines)
+
+
+def summary_text(statement: pl.DataFrame, lang: str | None = None) -> str:
+    """One sentence: expected, paid, balance and how many school-batches in each status."""
+    counts = {s: statement.filter(pl.col("status") == s).height for s in STATUSES}
+    return t(
+        "fees.summary_line",
+        lang,
+        expected=format_yuan(int(statement["expected_fen"].sum())),
+        paid=format_yuan(int(statement["paid_fen"].sum())),
+        balance=format_yuan(int(statement["balance_fen"].sum())),
+        **{f"{s}_n": n for s, n in counts.items()},
+    )
+
+
+def notes_markdown(recon: Reconciliation, lang: str | None = None) -> str:
+    """What the tables leave out: unreadable bank rows, and receipts for batches outside the scope."""
+    lines = []
+    if recon.findings:
+        lines.append(t("fees.findings_note", lang, n=len(recon.findings)))
+    if recon.other_batches.height:
+        amount = format_yuan(int(recon.other_batches["aside_fen"].sum()))
+        lines.append(t("fees.other_batches_note", lang, n=recon.other_batches.height, amount=amount))
+    return "\n\n".join(lines)
+
+
+# --------------------------------------------------------------------------- xlsx statement
+
+
+def sheet_names(statement: pl.DataFrame) -> dict[str, str]:
+    """Paying site → its sheet name (code and name, at most 31 characters; the code keeps it unique)."""
+    out = {}
+    for code, name in statement.select("payer_code", "payer_name").unique().sort("payer_code").iter_rows():
+        text = f"{code} {name or ''}".strip()
+        for ch in "[]:*?/\\":
+            text = text.replace(ch, "_")
+        out[code] = text[:31]
+    return out
+
+
+def write_statement_xlsx(
+    recon: Reconciliation, path: str | os.PathLike, lang: str | None = None, notice: Notice | None = None
+) -> None:
+    """One xlsx: a summary sheet, then one sheet per paying school; written atomically."""
+    import xlsxwriter
+
+    with atomic_path(path) as tmp:
+        with xlsxwriter.Workbook(str(tmp)) as wb:
+            wb.set_properties({"created": dt.datetime(2000, 1, 1)})  # same inputs → same workbook
+            fmt = _Formats(wb)
+            summary = wb.add_worksheet(t("fees.sheet_summary", lang)[:31])
+            _write_summary(summary, fmt, recon, lang, notice)
+            for code, name in sheet_names(recon.statement).items():
+                _write_school(wb.add_worksheet(name), fmt, recon, code, lang)
+
+
+class _Formats:
+    def __init__(self, wb) -> None:
+        self.title = wb.add_format({"bold": True, "font_size": 13})
+        self.head = wb.add_format({"bold": True, "bg_color": "#DDE7F3", "border": 1, "text_wrap": True})
+        self.yuan = wb.add_format({"num_format": "#,##0.00", "border": 1})
+        self.cell = wb.add_format({"border": 1})
+        self.warn = wb.add_format({"bold": True, "font_color": "#9C2A00", "text_wrap": True})
+        self.note = wb.add_format({"italic": True, "font_color": "#555555"})
+
+
+def _block(ws, fmt: _Formats, row: int, title: str, frame: pl.DataFrame, money: set[str], lang: str | None) -> int:
+    """Write a titled table at ``row``; amounts (``*_fen`` columns in ``money``) as yuan numbers. Next free row."""
+    ws.write(row, 0, title, fmt.title)
+    row += 1
+    if frame.height == 0:
+        ws.write(row, 0, t("fees.none", lang), fmt.note)
+        return row + 2
+    for c, name in enumerate(frame.columns):
+        ws.write(row, c, name, fmt.head)
+        ws.set_column(c, c, 14)
+    for r, values in enumerate(frame.iter_rows(), start=row + 1):
+        for c, (name, v) in enumerate(zip(frame.columns, values, strict=True)):
+            if name in money and v is not None:
+                ws.write_number(r, c, v / FEN_PER_YUAN, fmt.yuan)
+            elif isinstance(v, bool):
+                ws.write(r, c, t("fees.answer_yes" if v else "fees.answer_no", lang), fmt.cell)
+            elif isinstance(v, (list, tuple)):
+                ws.write(r, c, "、".join(map(str, v)), fmt.cell)
+            elif isinstance(v, (dt.date,)):
+                ws.write(r, c, v.isoformat(), fmt.cell)
+            elif v is None:
+                ws.write_blank(r, c, None, fmt.cell)
+            else:
+                ws.write(r, c, v, fmt.cell)
+    return row + frame.height + 2
+
+
+def _heads(frame: pl.DataFrame, names: dict[str, str], lang: str | None) -> tuple[pl.DataFrame, set[str]]:
+    """Select and rename columns to their catalog headings; the headings of money columns."""
+    out = frame.select(list(names)).rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
+    return out, {t(f"fees.{v}", lang) for k, v in names.items() if k.endswith("_fen")}
+
+
+def _localise(frame: pl.DataFrame, lang: str | None) -> pl.DataFrame:
+    exprs = []
+    if "status" in frame.columns:
+        exprs.append(pl.col("status").replace_strict(_texts("status", STATUSES, lang), default=pl.col("status")))
+    if "level" in frame.columns:
+        levels = {lv: label(lv, lang) for lv in frame["level"].unique().drop_nulls().to_list()}
+        exprs.append(pl.col("level").replace_strict(levels, default=pl.col("level")))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+_STATEMENT_COLS = {
+    "batch": "col_batch",
+    "level": "col_level",
+    "person_times": "col_person_times",
+    "unit_price_fen": "col_unit_price",
+    "expected_fen": "col_expected",
+    "paid_fen": "col_paid",
+    "balance_fen": "col_balance",
+    "status": "col_status",
+    "allocated": "col_allocated",
+}
+
+
+def _write_summary(ws, fmt: _Formats, recon: Reconciliation, lang: str | None, notice: Notice | None) -> None:
+    scope = f"{recon.scope[0]}–{recon.scope[-1]}" if recon.scope else ""
+    ws.write(0, 0, t("fees.xlsx_title", lang, scope=scope, when=f"{dt.date.today():%Y-%m-%d}"), fmt.title)
+    row = 1
+    ws.write(row, 0, summary_text(recon.statement, lang))
+    row += 1
+    if recon.prices and recon.prices.fen and recon.prices.is_example:
+        ws.write(row, 0, t("fees.rule_example_warning", lang, source=recon.prices.source), fmt.warn)
+        row += 1
+    ws.write(row, 0, t("fees.rule_bill_absent_yes" if recon.bill_absent else "fees.rule_bill_absent_no", lang))
+    row += 2
+    names = {
+        "payer_code": "col_payer_code",
+        "payer_name": "col_payer_name",
+        "person_times": "col_person_times",
+        "expected_fen": "col_expected",
+        "paid_fen": "col_paid",
+        "balance_fen": "col_balance",
+    }
+    by_school = recon.by_school()
+    frame, money = _heads(by_school, names, lang)
+    frame = frame.with_columns(by_school.select(pl.col(s).alias(t(f"fees.status_{s}", lang)) for s in STATUSES))
+    row = _block(ws, fmt, row, t("fees.xlsx_by_school", lang), frame, money, lang)
+    names = {
+        "batch": "col_batch",
+        "person_times": "col_person_times",
+        "expected_fen": "col_expected",
+        "paid_fen": "col_paid",
+        "balance_fen": "col_balance",
+    }
+    frame, money = _heads(recon.by_batch(), names, lang)
+    row = _block(ws, fmt, row, t("fees.xlsx_by_batch", lang), frame, money, lang)
+    names = RECEIPT_COLUMNS
+    unmatched = unmatched_view(recon.unmatched, lang).select(t("fees.col_reason", lang))
+    frame, money = _heads(recon.unmatched, names, lang)
+    row = _block(ws, fmt, row, t("fees.xlsx_unmatched", lang), frame.with_columns(unmatched), money, lang)
+    names = {
+        ROW: "col_row",
+        "payer_name": "col_payer",
+        "amount_fen": "col_amount",
+        "paid_on": "col_date",
+        "memo": "col_memo",
+        "duplicate_of": "col_duplicate_of",
+    }
+    frame, money = _heads(recon.duplicates, names, lang)
+    row = _block(ws, fmt, row, t("fees.xlsx_duplicates", lang), frame, money, lang)
+    names = {
+        ROW: "col_row",
+        "payer_code": "col_payer_code",
+        "amount_fen": "col_amount",
+        "aside_fen": "col_aside",
+        "paid_on": "col_date",
+        "named": "col_named",
+        "memo": "col_memo",
+    }
+    frame, money = _heads(recon.other_batches, names, lang)
+    row = _block(ws, fmt, row, t("fees.xlsx_other_batches", lang), frame, money, lang)
+    _block(ws, fmt, row, t("fees.xlsx_findings", lang), findings_view(recon.findings, lang), set(), lang)
+    ws.set_column(0, 0, 16)
+
+
+def _write_school(ws, fmt: _Formats, recon: Reconciliation, code: str, lang: str | None) -> None:
+    rows = recon.statement.filter(pl.col("payer_code") == code)
+    name = rows["payer_name"][0] or ""
+    ws.write(0, 0, t("fees.xlsx_school_title", lang, code=code, name=name), fmt.title)
+    ws.write(1, 0, summary_text(rows, lang))
+    frame, money = _heads(_localise(rows, lang), _STATEMENT_COLS, lang)
+    row = _block(ws, fmt, 3, t("fees.xlsx_statement", lang), frame, money, lang)
+    names = {
+        ROW: "col_row",
+        "paid_on": "col_date",
+        "batch": "col_batch",
+        "amount_fen": "col_amount",
+        "paid_fen": "col_part",
+        "allocated": "col_allocated",
+        "memo": "col_memo",
+    }
+    parts = recon.allocations.filter(pl.col("payer_code") == code).sort("paid_on", ROW, "batch")
+    frame, money = _heads(parts, names, lang)
+    _block(ws, fmt, row, t("fees.xlsx_receipts", lang), frame, money, lang)
+    ws.set_column(6, 6, 40)

@@ -1,0 +1,224 @@
+"""One computed sentence per chart, worded from the message catalog.
+
+Small groups (sat below the policy minimum) get counts, never a rate, and are never ranked.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from examkit.analysis.stats import Reliability
+from examkit.core.i18n import label, t
+from examkit.core.policy import Policy
+
+
+class Sentence(str):
+    """A sentence that a notebook shows as a paragraph."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+class Heading(str):
+    """A section heading that a notebook shows as a level-2 title."""
+
+    def _repr_markdown_(self) -> str:
+        return f"## {self}"
+
+
+def pct(x: float | None) -> str:
+    """A share as a percentage with one decimal (``72.5%``); ``—`` when undefined."""
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def num(x: float | None) -> str:
+    """A score with at most one decimal (``63.5``, ``60``)."""
+    return "—" if x is None else f"{x:.1f}".removesuffix(".0")
+
+
+def _row(frame: pl.DataFrame, i: int = 0) -> dict:
+    return frame.row(i, named=True)
+
+
+def headline(overall: pl.DataFrame, batch_name: str, policy: Policy, lang: str | None = None) -> Sentence:
+    """Registered, absent, sat, void, passed and the pass rate of the whole batch."""
+    r = _row(overall)
+    fields = {k: r[k] for k in ("registered", "absent", "sat", "void", "passed")}
+    if r["small_group"] or r["pass_rate"] is None:
+        text = t("analytics.headline_small", lang, batch=batch_name, min_sat=policy.small_group_min_sat, **fields)
+    else:
+        text = t(
+            "analytics.headline",
+            lang,
+            batch=batch_name,
+            rate=pct(r["pass_rate"]),
+            low=pct(r["ci_low"]),
+            high=pct(r["ci_high"]),
+            **fields,
+        )
+    if r.get("ungraded"):
+        text = _join([text, t("analytics.headline_ungraded", lang, count=r["ungraded"])], lang)
+    return Sentence(text)
+
+
+def groups(ranked_rates: pl.DataFrame, dim: str, policy: Policy, lang: str | None = None) -> Sentence:
+    """Highest and lowest ranked group with intervals, plus how many small groups show counts only.
+
+    ``ranked_rates`` is ``analytics.ranked(...)`` with a ``label`` column.
+    """
+    dim_name = t(f"analytics.dim_{dim}", lang)
+    min_sat = policy.small_group_min_sat
+    sat_any = ranked_rates.filter(pl.col("sat") > 0)
+    if sat_any.is_empty():
+        return Sentence(t("analytics.group_none", lang, dim=dim_name))
+    big = sat_any.filter(~pl.col("small_group")).sort("rank")
+    n_small = sat_any.height - big.height
+    if big.is_empty():
+        return Sentence(t("analytics.group_all_small", lang, dim=dim_name, count=n_small, min_sat=min_sat))
+    top = _row(big, 0)
+    if big.height == 1:
+        text = t(
+            "analytics.group_one",
+            lang,
+            label=top["label"],
+            sat=top["sat"],
+            rate=pct(top["pass_rate"]),
+            low=pct(top["ci_low"]),
+            high=pct(top["ci_high"]),
+        )
+    else:
+        bottom = _row(big, big.height - 1)
+        text = t(
+            "analytics.group_range",
+            lang,
+            dim=dim_name,
+            count=big.height,
+            min_sat=min_sat,
+            **{f"top_{k}": v for k, v in _fields(top).items()},
+            **{f"bottom_{k}": v for k, v in _fields(bottom).items()},
+            top=top["label"],
+            bottom=bottom["label"],
+        )
+        overlap = top["ci_low"] <= bottom["ci_high"]
+        text = _join([text, t("analytics.group_overlap" if overlap else "analytics.group_apart", lang)], lang)
+    if n_small:
+        text = _join([text, t("analytics.group_small", lang, count=n_small, min_sat=min_sat)], lang)
+    return Sentence(text)
+
+
+def _fields(r: dict) -> dict:
+    return {"sat": r["sat"], "rate": pct(r["pass_rate"]), "low": pct(r["ci_low"]), "high": pct(r["ci_high"])}
+
+
+def distribution(summary: pl.DataFrame, near: pl.DataFrame, policy: Policy, lang: str | None = None) -> Sentence:
+    """Median and mean of valid totals, and how many sit just under / just over the pass mark."""
+    s, n = _row(summary), _row(near)
+    if not s["graded"]:
+        return Sentence(t("analytics.distribution_none", lang))
+    p, band = policy.pass_mark, policy.near_line_band
+    return Sentence(
+        t(
+            "analytics.distribution",
+            lang,
+            graded=s["graded"],
+            median=num(s["median"]),
+            mean=num(s["mean"]),
+            near_below=n["near_below"],
+            near_above=n["near_above"],
+            band=num(band),
+            low=num(p - band),
+            pass_mark=num(p),
+            high=num(p + band),
+        )
+    )
+
+
+def items(analysis: pl.DataFrame, lang: str | None = None) -> Sentence:
+    """The item candidates lose most points on, and the easiest one (``analysis`` has ``item``, ``facility``)."""
+    rows = analysis.filter(pl.col("facility").is_not_null()).sort("facility")
+    if rows.is_empty():
+        return Sentence(t("analytics.items_none", lang))
+    worst, best = _row(rows, 0), _row(rows, rows.height - 1)
+    return Sentence(
+        t(
+            "analytics.items",
+            lang,
+            worst=worst["item"],
+            worst_facility=pct(worst["facility"]),
+            best=best["item"],
+            best_facility=pct(best["facility"]),
+        )
+    )
+
+
+def reliability(coefs: list[Reliability], policy: Policy, lang: str | None = None) -> Sentence:
+    """Each coefficient with its n and k, and why it is missing or only indicative."""
+    parts = []
+    for c in coefs:
+        name = t(f"analytics.{c.method if c.method == 'kr20' else 'alpha'}_name", lang)
+        if c.value is None:
+            reason = t(f"analytics.undefined_{c.warning}", lang)
+            parts.append(t("analytics.reliability_none", lang, name=name, reason=reason, n=c.n, k=c.k))
+            continue
+        note = ""
+        if c.warning:
+            text = t(f"analytics.warn_{c.warning}", lang, min_n=policy.reliability_min_n)
+            note = t("analytics.reliability_note", lang, text=text)
+        parts.append(t("analytics.reliability", lang, name=name, value=f"{c.value:.2f}", n=c.n, k=c.k, note=note))
+    return Sentence(_join(parts, lang))
+
+
+def _join(parts: list[str], lang: str | None) -> str:
+    return t("analytics.sep", lang).join(p for p in parts if p)
+
+
+def trend(trend_rates: pl.DataFrame, batch_id: str, level: str, policy: Policy, lang: str | None = None) -> Sentence:
+    """This batch's pass rate against the previous batch of the same level (counts for small batches)."""
+    rows = trend_rates.filter(pl.col("batch") <= batch_id).sort("batch")
+    level_name = label(level, lang)
+    if rows.height <= 1:
+        return Sentence(t("analytics.trend_first", lang, batch=batch_id, level=level_name))
+    cur, prev = _row(rows, rows.height - 1), _row(rows, rows.height - 2)
+    return Sentence(
+        t(
+            "analytics.trend",
+            lang,
+            count=rows.height,
+            level=level_name,
+            batch=cur["batch"],
+            rate=_rate_or_counts(cur, lang),
+            prev_batch=prev["batch"],
+            prev_rate=_rate_or_counts(prev, lang),
+        )
+    )
+
+
+def _rate_or_counts(r: dict, lang: str | None) -> str:
+    if r["small_group"] or r["pass_rate"] is None:
+        return t("analytics.rate_or_counts_small", lang, passed=r["passed"], sat=r["sat"])
+    return t("analytics.rate_ci", lang, rate=pct(r["pass_rate"]), low=pct(r["ci_low"]), high=pct(r["ci_high"]))
+
+
+def retakes(retake: pl.DataFrame, lang: str | None = None) -> Sentence:
+    """First attempts versus retakes: sat and pass rate of each (counts only for a small group)."""
+    by_kind = {r["attempt"]: r for r in retake.iter_rows(named=True)}
+    rt = by_kind.get("retake")
+    if rt is None or not rt["sat"]:
+        return Sentence(t("analytics.retakes_none", lang))
+    first = by_kind.get("first")
+    return Sentence(t("analytics.retakes", lang, first=_part(first, lang), retake=_part(rt, lang)))
+
+
+def _part(r: dict | None, lang: str | None) -> str:
+    if r is None:
+        return t("analytics.rate_or_counts_small", lang, passed=0, sat=0)
+    if r["small_group"] or r["pass_rate"] is None:
+        return t("analytics.rate_or_counts_small", lang, passed=r["passed"], sat=r["sat"])
+    return t(
+        "analytics.retake_part",
+        lang,
+        sat=r["sat"],
+        rate=pct(r["pass_rate"]),
+        low=pct(r["ci_low"]),
+        high=pct(r["ci_high"]),
+    )

@@ -1,0 +1,154 @@
+"""The batch runner: every batch's notebooks through papermill, one subprocess each, from a bounded pool."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from examkit.core.exceptions import ConfigError
+from examkit.core.i18n import get_lang, t
+from examkit.report.run_records import write_run_record
+from examkit.settings.params import BatchParams, load_batch_params
+from examkit.settings.resources import NOTEBOOKS, notebooks_dir
+
+
+@dataclass
+class JobResult:
+    """What happened to one notebook of one batch."""
+
+    batch: str
+    notebook: str
+    ok: bool
+    seconds: float = 0.0
+    error: str | None = None
+    outputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    results: list[JobResult]
+    out_dir: Path
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _job_command(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool) -> list[str]:
+    spec = {
+        "notebook": str(notebooks_dir() / f"{notebook}.ipynb"),
+        "parameters": {**params.notebook_parameters(), "report_mode": True},
+        "out_dir": str(out_dir / params.batch),
+        "kernel": kernel,
+        "pdf": pdf,
+    }
+    return [sys.executable, "-m", "examkit.run.worker", json.dumps(spec, ensure_ascii=False)]
+
+
+def _run_one(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool, timeout: int) -> JobResult:
+    start = time.perf_counter()
+    cmd = _job_command(params, notebook, out_dir, kernel, pdf)
+    env = {**os.environ, "EXAMKIT_LANG": str(params.values.get("lang", get_lang())), "PYTHONIOENCODING": "utf-8"}
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return JobResult(params.batch, notebook, False, time.perf_counter() - start, t("run.timeout", seconds=timeout))
+    last = proc.stdout.strip().splitlines()[-1:] if proc.stdout.strip() else []
+    try:
+        data = json.loads(last[0]) if last else None
+    except json.JSONDecodeError:
+        data = None
+    if not data:  # the worker itself died: its outputs cannot be trusted
+        from examkit.run.worker import remove_outputs
+
+        remove_outputs(out_dir / params.batch, notebook)
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        return JobResult(params.batch, notebook, False, time.perf_counter() - start, " | ".join(tail) or "?")
+    return JobResult(
+        params.batch,
+        notebook,
+        bool(data["ok"]),
+        time.perf_counter() - start,
+        data.get("error"),
+        data.get("outputs", []),
+    )
+
+
+def run(
+    params_files: list[str | os.PathLike],
+    out_dir: str | os.PathLike = "outputs",
+    *,
+    jobs: int = 2,
+    notebooks: tuple[str, ...] = NOTEBOOKS,
+    kernel: str | None = None,
+    pdf: bool = False,
+    progress: bool = True,
+    timeout: int = 900,
+    index: bool = True,
+) -> RunReport:
+    """Run ``notebooks`` for each params file; keep going when one fails; write the index page."""
+    from examkit.run.kernel import ensure_kernel
+
+    if not params_files:
+        raise ConfigError(t("run.no_params"))
+    batches = [load_batch_params(p) for p in params_files]
+    out = Path(out_dir).resolve()
+    kernel = kernel or ensure_kernel()
+    if pdf:
+        from examkit.report.render import find_chromium
+
+        if find_chromium() is None:  # say so once, then render HTML only
+            print(t("report.no_chromium"), file=sys.stderr)
+            pdf = False
+    tasks = [(b, nb) for b in batches for nb in notebooks]
+    results: list[JobResult] = []
+    bar = _progress(len(tasks)) if progress else None
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(_run_one, b, nb, out, kernel, pdf, timeout): (b, nb) for b, nb in tasks}
+        for fut in as_completed(futures):
+            res = fut.result()
+            results.append(res)
+            if bar is not None:
+                bar.set_postfix_str(f"{res.batch} {res.notebook} {'✓' if res.ok else '✗'}")
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    results.sort(key=lambda r: (r.batch, notebooks.index(r.notebook)))
+    report = RunReport(results, out)
+    for b in batches:
+        write_run_record(out, b, [r for r in results if r.batch == b.batch])
+    if index:
+        from examkit.report.index import write_index
+
+        write_index(out)
+    return report
+
+
+def _progress(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="nb", desc=t("run.progress"), file=sys.stderr, dynamic_ncols=True)
+
+
+def summarize(report: RunReport) -> str:
+    """One line per failure (the failing cell and its message), then the totals."""
+    lines = [t("run.failed_line", batch=r.batch, notebook=r.notebook, error=r.error) for r in report.failed]
+    lines.append(
+        t(
+            "run.summary",
+            ok=len(report.results) - len(report.failed),
+            failed=len(report.failed),
+            out=str(report.out_dir),
+        )
+    )
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""One notebook of one batch, in its own process: papermill, then the rendered report.
+
+Invoked by the runner as ``python -m examkit.run.worker SPEC_JSON``; prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from examkit.core.i18n import t
+
+
+def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf: bool = False) -> dict:
+    """Execute and render; on failure remove this notebook's old outputs so nothing stale looks complete."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from examkit.io.write import atomic_path
+    from examkit.report.render import render_html, write_pdf
+
+    src = Path(notebook)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    name = src.stem
+    final_ipynb, final_html = out / f"{name}.ipynb", out / f"{name}.html"
+    try:
+        with atomic_path(final_ipynb) as tmp:
+            pm.execute_notebook(
+                str(src),
+                str(tmp),
+                parameters=parameters,
+                kernel_name=kernel,
+                language="python",
+                cwd=str(src.parent),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+            )
+            render_html(tmp, final_html)
+    except PapermillExecutionError as exc:
+        remove_outputs(out, name)
+        error = t("run.cell_failed", cell=exc.exec_count, ename=exc.ename, evalue=exc.evalue)
+        return {"ok": False, "error": error}
+    except BaseException:
+        remove_outputs(out, name)
+        raise
+    outputs = [str(final_ipynb), str(final_html)]
+    if pdf:
+        pdf_path = write_pdf(final_html, out / f"{name}.pdf")
+        if pdf_path:
+            outputs.append(str(pdf_path))
+    return {"ok": True, "outputs": outputs}
+
+
+def remove_outputs(out_dir: Path, name: str) -> None:
+    """Delete a notebook's previous outputs, so a failed run leaves nothing stale that looks complete."""
+    for suffix in (".ipynb", ".html", ".pdf"):
+        (out_dir / f"{name}{suffix}").unlink(missing_ok=True)
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    try:
+        result = execute_one(
+            spec["notebook"], spec["parameters"], spec["out_dir"], spec["kernel"], spec.get("pdf", False)
+        )
+    except Exception as exc:  # report, never a wall of traceback
+        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""examkit.session.fee_inputs"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+
+
+def load_results(gradebook: str | os.PathLike | None, batches: tuple[str, ...]) -> pl.DataFrame | None:
+    """Results (candidate status) of ``batches`` from the gradebook, or None when there is no gradebook file."""
+    if not gradebook or not Path(gradebook).is_file():
+        return None
+    from examkit.store.gradebook import Gradebook
+
+    with Gradebook(gradebook) as gb:
+        return pl.concat([gb.results(b).select("candidate_no", "batch", "status") for b in batches])
+
+
+def load_inputs(
+    registrations: list[str | os.PathLike],
+    schools: str | os.PathLike | None = None,
+    params_dir: str | os.PathLike | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame | None, int]:
+    """Typed registrations (files or folders of batch files), the schools frame, and how many rows failed validation."""
+    from examkit.intake.registrations import load_registrations, load_registrations_dir
+
+    columns = _columns(params_dir)
+    school_frame = load_schools_frame(schools, params_dir) if schools else None
+    frames, excluded = [], 0
+    for path in registrations:
+        p = Path(path)
+        load = load_registrations_dir if p.is_dir() else load_registrations
+        loaded = load(p, schools=school_frame, columns=columns, params_dir=params_dir)
+        frames.append(loaded.frame)
+        excluded += loaded.excluded.height
+    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
+    return frame, school_frame, excluded
+
+
+def _columns(params_dir: str | os.PathLike | None) -> dict:
+    from examkit.settings.columns import load_columns
+    from examkit.settings.resources import settings_file
+
+    return load_columns(settings_file("columns.yaml", params_dir))
+
+
+def load_schools_frame(path: str | os.PathLike, params_dir: str | os.PathLike | None = None) -> pl.DataFrame:
+    """The typed schools list (``examkit.intake.schools.load_schools``) with the column mapping of ``params_dir``."""
+    from examkit.intake.schools import load_schools
+
+    return load_schools(path, _columns(params_dir))

@@ -1,0 +1,86 @@
+"""Per-batch parameters (``params/<batch>.yaml``) and the shared settings beside them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from examkit.core.exceptions import ConfigError
+from examkit.core.i18n import t
+from examkit.settings.resources import settings_file
+
+# Parameters whose values are paths; relative ones are resolved against the project folder.
+PATH_KEYS = (
+    "registrations",
+    "registrations_dir",
+    "schools",
+    "payments",
+    "gradebook",
+    "scores",
+    "settings_dir",
+    "theory_key",
+    "theory_responses",
+)
+
+
+def read_yaml(path: str | os.PathLike) -> dict:
+    """A YAML mapping from ``path``, or ``ConfigError`` naming the file."""
+    from examkit.core.exceptions import os_error_text
+
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(t("config.cannot_read", file=str(p), error=os_error_text(exc))) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(t("config.bad_yaml", file=str(p), error=str(exc).splitlines()[0])) from None
+    if not isinstance(data, dict):
+        raise ConfigError(t("config.not_mapping", file=str(p)))
+    return data
+
+
+@dataclass(frozen=True)
+class BatchParams:
+    """One batch's papermill parameters, paths made absolute."""
+
+    file: Path
+    values: dict
+
+    @property
+    def batch(self) -> str:
+        return str(self.values["batch"])
+
+    def notebook_parameters(self) -> dict:
+        """What papermill injects: plain strings, numbers and booleans only."""
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.values.items()}
+
+
+def project_dir_of(params_file: Path) -> Path:
+    """The project folder: the parent of the ``params/`` folder holding ``params_file``."""
+    return params_file.resolve().parent.parent
+
+
+def load_batch_params(path: str | os.PathLike) -> BatchParams:
+    """Read ``params/<batch>.yaml`` and resolve its relative paths against the project folder."""
+    p = Path(path)
+    raw = read_yaml(p)
+    if "batch" not in raw:
+        raise ConfigError(t("config.missing_key", file=str(p), key="batch"))
+    raw["batch"] = str(raw["batch"])
+    base = project_dir_of(p)
+    values = dict(raw)
+    for key in PATH_KEYS:
+        if values.get(key):
+            q = Path(str(values[key]))
+            values[key] = str(q if q.is_absolute() else (base / q).resolve())
+    values.setdefault("settings_dir", str(p.resolve().parent))
+    values["params_file"] = str(p.resolve())
+    return BatchParams(file=p.resolve(), values=values)
+
+
+def load_settings(name: str, params_dir: str | os.PathLike | None = None) -> dict:
+    """A shared settings file (``policy.yaml``, ``prices.yaml``…) from ``params_dir`` or the shipped defaults."""
+    return read_yaml(settings_file(name, params_dir))
