@@ -7,7 +7,8 @@ import pytest
 
 from examkit.demo.double_marking import ARBITER, SECOND_GRADER
 from examkit.demo.theory import key_file, responses_file
-from examkit.intake.theory import load_key, score_responses
+from examkit.intake.theory import score_responses
+from examkit.intake.theory_key import load_key
 from examkit.io.tables import read_table
 from examkit.settings.params import load_batch_params
 from examkit.store.gradebook import Gradebook

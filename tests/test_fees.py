@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 from factories import typed_registrations
 
-from examkit.analysis.fees import CSV_COLUMNS, expected_fees, reconcile
+from examkit.analysis.fee_matching import expected_fees
+from examkit.analysis.fees import CSV_COLUMNS, reconcile
 from examkit.core.exceptions import ConfigError
 from examkit.core.notice import load_notice
 from examkit.intake.payments import RECEIPT_SCHEMA

@@ -6,15 +6,8 @@ import polars as pl
 import pytest
 
 from examkit.core.exceptions import ConfigError, InputError, RubricError, ValidationFailed
-from examkit.intake.theory import (
-    load_key,
-    normalised_answer,
-    question_key,
-    question_key_expr,
-    score_responses,
-    summary,
-    theory_item,
-)
+from examkit.intake.theory import score_responses, summary
+from examkit.intake.theory_key import load_key, normalised_answer, question_key, question_key_expr, theory_item
 from examkit.io.write import write_xlsx
 from examkit.settings.policy import load_partial_credit
 from examkit.settings.rubrics import load_rubric
@@ -247,7 +240,7 @@ def senior_gradebook(tmp_path):
 
 
 def test_import_writes_the_theory_item_audited(files, item, senior_gradebook, tmp_path):
-    from examkit.intake.theory import import_theory
+    from examkit.store.theory import import_theory
 
     key_path, _ = files
     clean = tmp_path / "clean.csv"
@@ -267,7 +260,7 @@ def test_import_writes_the_theory_item_audited(files, item, senior_gradebook, tm
 
 
 def test_import_refuses_unusable_rows_and_unknown_candidates(files, item, senior_gradebook, tmp_path):
-    from examkit.intake.theory import import_theory
+    from examkit.store.theory import import_theory
 
     key_path, responses = files
     scores = score_responses(responses, load_key(key_path), partial_credit="none", item=item)

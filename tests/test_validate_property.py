@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from examkit.cli import main
 from examkit.core import idcard
 from examkit.core.i18n import set_lang
-from examkit.io.tables import _header_key
+from examkit.core.text import header_key as _header_key
 from examkit.settings.columns import load_columns
 
 # columns where no junk text can be valid (any text is a valid name, province or phone)

@@ -6,38 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
+from examkit.cli.progress import progress_bar
 from examkit.core.i18n import t
-
-
-def run_demo(
-    workdir: str | Path = ".",
-    out: str | Path | None = None,
-    *,
-    jobs: int = 2,
-    seed: int = 2023,
-    batches: list[str] | None = None,
-    progress: bool = True,
-):
-    """The whole demo: inputs under ``WORKDIR/data/demo``, reports under ``out`` (default ``WORKDIR/outputs``)."""
-    from examkit.demo import prepare_project, write_demo
-    from examkit.run.runner import run
-
-    workdir = Path(workdir).resolve()
-    params_dir = prepare_project(workdir)
-    data_dir = workdir / "data" / "demo"
-    print(t("demo.generating", dir=str(data_dir)), file=sys.stderr)
-    write_demo(data_dir, seed=seed, params_dir=params_dir)
-    files = sorted(params_dir.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].yaml"))
-    if batches:
-        files = [f for f in files if f.stem in batches]
-    return run(files, out or workdir / "outputs", jobs=jobs, progress=progress)
+from examkit.demo import run_demo
+from examkit.run.runner import summarize
 
 
 def cli_demo(args: argparse.Namespace) -> int:
-    from examkit.run.runner import summarize
-
+    """Generate the demo inputs under WORKDIR/data/demo and run every batch's reports."""
     batches = args.batches.split(",") if args.batches else None
-    report = run_demo(args.workdir, args.out, jobs=args.jobs, seed=args.seed, batches=batches, progress=not args.quiet)
+    print(t("demo.generating", dir=str(Path(args.workdir).resolve() / "data" / "demo")), file=sys.stderr)
+    progress, close = progress_bar(args.quiet)
+    try:
+        report = run_demo(args.workdir, args.out, jobs=args.jobs, seed=args.seed, batches=batches, progress=progress)
+    finally:
+        close()
     print(summarize(report), file=sys.stderr)
     print(t("demo.open_index", path=str(report.out_dir / "index.html")), file=sys.stderr)
     return 0 if report.ok else 1

@@ -8,7 +8,8 @@ import sys
 from examkit.analysis.fees import reconcile
 from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import t
-from examkit.session.fee_inputs import _columns, load_inputs, load_results
+from examkit.session.fee_inputs import load_inputs, load_results
+from examkit.settings.columns import columns_for
 from examkit.settings.policy import load_bill_absent
 from examkit.settings.prices import load_prices
 
@@ -25,7 +26,7 @@ def cli_fees(args: argparse.Namespace) -> int:
     regs, schools, excluded = load_inputs(args.registrations, args.schools, params_dir)
     if regs.height == 0:
         raise ConfigError(t("fees.no_registrations"))
-    pay = load_payments(args.payments, _columns(params_dir))
+    pay = load_payments(args.payments, columns_for(params_dir))
     bill_absent = load_bill_absent(params_dir)
     scope = tuple(sorted(regs["batch"].unique().to_list()))
     results = None if bill_absent else load_results(getattr(args, "gradebook", None), scope)

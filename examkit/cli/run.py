@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from examkit.cli.progress import progress_bar
 from examkit.run.runner import run, summarize
 from examkit.settings.resources import NOTEBOOKS
 
 
 def cli_run(args: argparse.Namespace) -> int:
     notebooks = tuple(args.notebooks.split(",")) if args.notebooks else NOTEBOOKS
-    report = run(args.params, args.out, jobs=args.jobs, notebooks=notebooks, pdf=args.pdf, progress=not args.quiet)
+    progress, close = progress_bar(args.quiet)
+    try:
+        report = run(args.params, args.out, jobs=args.jobs, notebooks=notebooks, pdf=args.pdf, progress=progress)
+    finally:
+        close()
     print(summarize(report), file=sys.stderr)
     return 0 if report.ok else 1
 

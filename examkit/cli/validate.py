@@ -10,8 +10,7 @@ from examkit.core.findings import findings_csv, findings_json
 from examkit.core.i18n import set_lang, t
 from examkit.intake.registrations import registration_files
 from examkit.intake.validate import count, format_text, summary, validate_path
-from examkit.settings.columns import load_columns
-from examkit.settings.resources import settings_file
+from examkit.settings.columns import columns_for
 from examkit.store.passes import gradebook_passes
 
 
@@ -24,7 +23,7 @@ def cli_validate(args: argparse.Namespace) -> int:
     params_dir = getattr(args, "params_dir", None)
     schools = None
     if args.schools:
-        schools, problems = read_schools(args.schools, load_columns(settings_file("columns.yaml", params_dir)))
+        schools, problems = read_schools(args.schools, columns_for(params_dir))
         if problems:
             print(
                 t("validate.schools_invalid", file=args.schools, n=count("validate.n_errors", len(problems))),

@@ -16,6 +16,7 @@ import polars as pl
 from examkit.core.i18n import t
 from examkit.core.notice import Notice
 from examkit.core.rubric import Item, Rubric
+from examkit.core.text import header_key
 
 EPS = 1e-6
 STATUSES = ("graded", "absent", "void", "ungraded")
@@ -163,13 +164,9 @@ def next_ungraded(results: pl.DataFrame, current: str | None = None) -> str | No
     return str(todo[0])
 
 
-def normalise_query(query: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", query).split()).casefold()
-
-
 def search(candidates: pl.DataFrame, query: str, limit: int = 50) -> pl.DataFrame:
     """Candidates whose number or name contains ``query`` (exact number first); all when ``query`` is blank."""
-    q = normalise_query(query or "")
+    q = header_key(query or "")
     if not q:
         return candidates.head(limit)
     hit = pl.col("candidate_no").str.to_lowercase().str.contains(q, literal=True) | pl.col("name").fill_null(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from examkit.core import idcard
+
 NAME, ID_NUMBER, PHONE = "name", "id_number", "phone"
 _STARS = "*" * 64
 ID_STARS = "********"
@@ -19,7 +21,7 @@ _NULL = pl.lit(None, dtype=pl.String)
 # either side are captured and put back; a number is "whole" when no letter or digit touches it.
 _LEFT = r"(^|[^0-9A-Za-z.])"
 _RIGHT = r"($|[^0-9A-Za-z])"
-ID_IN_TEXT = _LEFT + r"([1-9][0-9]{5})[0-9]{8}([0-9]{3}[0-9Xx])" + _RIGHT
+ID_IN_TEXT = _LEFT + rf"({idcard.AREA})[0-9]{{8}}({idcard.TAIL})" + _RIGHT
 MOBILE_IN_TEXT = _LEFT + r"((?:\+?86[- ]?)?1[3-9][0-9])[- ]?[0-9]{4}[- ]?([0-9]{4})" + _RIGHT
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from examkit.core.exceptions import RubricError
 from examkit.core.i18n import get_lang, t
+from examkit.core.text import header_key
 
 EPS = 1e-9
 
@@ -75,11 +75,6 @@ class Rubric:
     def is_example(self) -> bool:
         """True unless the file says ``status: official`` (the shipped rubrics are examples)."""
         return self.status != "official"
-
-
-def header_key(text: str) -> str:
-    """A header as compared: NFKC (full-width → ASCII), no whitespace, case-folded."""
-    return "".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
 
 
 def rubric_hash(items: tuple[Item, ...] | list[Item]) -> str:

@@ -10,11 +10,14 @@ Every function takes and returns an expression, so a whole column is cleaned in 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 
 import polars as pl
 
 _INVISIBLE = r"[\u200b-\u200d\u2060\ufeff]"  # zero-width marks that NFKC keeps
+
+_INVISIBLE_CHARS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system (its 1900 leap-day quirk folded in)
 ACCEPTED_DATES = "2023-03-05, 2023/3/5, 2023.3.5, 2023年3月5日, 20230305"
@@ -95,4 +98,22 @@ def split_list(expr: pl.Expr) -> pl.Expr:
         .str.split("\n")
         .list.eval(pl.element().str.strip_chars())
         .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+    )
+
+
+def header_key(text: object) -> str:
+    """How typed labels are compared (headers, item names, status words, searches): NFKC (full-width → ASCII,
+    （）→ ()), no whitespace or invisible marks, case-folded."""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE_CHARS)
+    return "".join(s.split()).casefold()
+
+
+def header_key_expr(expr: pl.Expr) -> pl.Expr:
+    """``header_key`` over a column (lower-cased where ``header_key`` case-folds: the same for the labels in use)."""
+    return (
+        expr.cast(pl.String)
+        .str.normalize("NFKC")
+        .str.replace_all(_INVISIBLE, "")
+        .str.replace_all(r"\s+", "")
+        .str.to_lowercase()
     )

@@ -88,3 +88,24 @@ def prepare_project(workdir: str | Path) -> Path:
     if not params.is_dir():
         shutil.copytree(default_params_dir(), params)
     return params
+
+
+def run_demo(
+    workdir: str | Path = ".",
+    out: str | Path | None = None,
+    *,
+    jobs: int = 2,
+    seed: int = 2023,
+    batches: list[str] | None = None,
+    progress=None,
+):
+    """The whole demo: inputs under ``WORKDIR/data/demo``, reports under ``out`` (default ``WORKDIR/outputs``)."""
+    from examkit.run.runner import run
+
+    workdir = Path(workdir).resolve()
+    params_dir = prepare_project(workdir)
+    write_demo(workdir / "data" / "demo", seed=seed, params_dir=params_dir)
+    files = sorted(params_dir.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].yaml"))
+    if batches:
+        files = [f for f in files if f.stem in batches]
+    return run(files, out or workdir / "outputs", jobs=jobs, progress=progress)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -10,14 +9,14 @@ import polars as pl
 from examkit.core.exceptions import InputError, ValidationFailed
 from examkit.core.findings import MAX_LISTED
 from examkit.core.i18n import LANGS, label, t
+from examkit.core.text import header_key
+from examkit.settings.columns import columns_for
 
 
 def _final_columns(params_dir: Path | None) -> dict[str, dict[str, list[str]]]:
     """Header mapping of the exported final score sheet, in every language of the catalog."""
-    from examkit.settings.columns import load_columns
-    from examkit.settings.resources import settings_file
 
-    cand = load_columns(settings_file("columns.yaml", params_dir)).get("scores", {}).get("candidate_no", ["考生号"])
+    cand = columns_for(params_dir).get("scores", {}).get("candidate_no", ["考生号"])
     spec = {
         "candidate_no": list(dict.fromkeys([*cand, *(t("scoresheet.col_candidate_no", lg) for lg in LANGS)])),
         "total": list(dict.fromkeys([t("scoresheet.col_total", lg) for lg in LANGS] + ["total"])),
@@ -32,12 +31,8 @@ def _status_words() -> dict[str, str]:
     words = {"缺考": "absent", "违纪": "void", "absent": "absent", "void": "void", "ungraded": "ungraded"}
     for status in ("absent", "void", "ungraded"):
         for lg in LANGS:
-            words[_key(label(status, lg))] = status
-    return {_key(k): v for k, v in words.items()}
-
-
-def _key(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
+            words[header_key(label(status, lg))] = status
+    return {header_key(k): v for k, v in words.items()}
 
 
 def is_final_sheet(path: Path, params_dir: Path | None = None) -> bool:

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from examkit.core import idcard
 from examkit.core import text as nz
 from examkit.core.findings import ERROR, RULES, SCHEMA, VALUE_CHARS, WARNING, from_frame, message_expr, missing_column
 from examkit.core.i18n import get_lang, label, t
+from examkit.intake.registration_joins import _join_passes, _join_schools
 from examkit.intake.registration_model import (
-    _EARLIEST_BIRTH,
-    _ID_CHECK,
-    _ID_WEIGHTS,
     CANDIDATE_TYPES,
     EXCLUDED_SCHEMA,
     INPUT_COLUMNS,
@@ -142,21 +141,14 @@ def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
         return pl.col("n_batch").replace_strict(values, default=None, return_dtype=dtype)
 
     idn = pl.col("n_id_number")
-    shape = idn.str.contains(r"^[0-9]{17}[0-9X]$").fill_null(False)
-    birth = pl.when(shape).then(idn.str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
-    weighted = pl.sum_horizontal(
-        [idn.str.slice(i, 1).cast(pl.Int64, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)]
-    )
     lf = lf.with_columns(
         per_batch({k: b.registration_open for k, b in by_id.items()}, pl.Date).alias("b_open"),
         per_batch({k: b.registration_close for k, b in by_id.items()}, pl.Date).alias("b_close"),
         per_batch({k: b.level for k, b in by_id.items()}, pl.String).alias("b_level"),
         per_batch({k: b.exam_date for k, b in by_id.items()}, pl.Date).alias("b_exam"),
-        shape.alias("id_shape"),
-        birth.alias("birth"),
-        pl.when(shape)
-        .then((weighted % 11).replace_strict(dict(enumerate(_ID_CHECK)), default=None, return_dtype=pl.String))
-        .alias("id_check"),
+        idcard.shape_expr(idn).alias("id_shape"),
+        idcard.birth_expr(idn).alias("birth"),
+        idcard.check_char_expr(idn).alias("id_check"),
         pl.coalesce("n_batch", "t_batch", pl.lit("")).alias("_batch_key"),
     )
 
@@ -167,7 +159,7 @@ def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
     lf = lf.with_columns(
         (
             pl.col("id_shape")
-            & pl.col("birth").is_between(_EARLIEST_BIRTH, pl.coalesce("b_exam", pl.lit(dt.date.today())))
+            & pl.col("birth").is_between(idcard.EARLIEST_BIRTH, pl.coalesce("b_exam", pl.lit(dt.date.today())))
         )
         .fill_null(False)
         .alias("id_date_ok"),
@@ -177,52 +169,6 @@ def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
     )
     lf = _join_schools(lf, ctx.schools)
     return _join_passes(lf, ctx.prior_passes)
-
-
-def _join_schools(lf: pl.LazyFrame, schools: pl.DataFrame | None) -> pl.LazyFrame:
-    if schools is None:
-        return lf.with_columns(
-            pl.lit(None, pl.String).alias("s_name"),
-            *[pl.lit(None, pl.Boolean).alias(c) for c in ("s_known", "s_pilot", "s_filed", "s_trained")],
-            *[pl.lit(None, pl.Boolean).alias(c) for c in ("site_pilot", "site_filed")],
-        )
-    s = schools.lazy().unique("school_code", keep="first")
-    school = s.select(
-        pl.col("school_code").alias("n_school_code"),
-        pl.col("school_name").alias("s_name"),
-        pl.lit(True).alias("s_known"),
-        pl.col("is_pilot").alias("s_pilot"),
-        pl.col("filed").alias("s_filed"),
-        pl.col("teacher_cert").is_not_null().alias("s_trained"),
-    )
-    site = s.select(
-        pl.col("school_code").alias("n_site_code"),
-        pl.col("is_pilot").alias("site_pilot"),
-        pl.col("filed").alias("site_filed"),
-    )
-    return (
-        lf.join(school, on="n_school_code", how="left", nulls_equal=False)
-        .join(site, on="n_site_code", how="left", nulls_equal=False)
-        .with_columns(pl.col("s_known").fill_null(False))
-    )
-
-
-def _join_passes(lf: pl.LazyFrame, passes: pl.DataFrame | None) -> pl.LazyFrame:
-    if passes is None or passes.height == 0:
-        return lf.with_columns(pl.lit(None, pl.String).alias("passed_batch"))
-    p = passes.lazy().select(
-        nz.id_number(pl.col("id_number")).alias("n_id_number"),
-        pl.col("level").alias("n_level"),
-        (pl.col("batch") if "batch" in passes.columns else pl.lit("")).cast(pl.String).alias("passed_batch"),
-    )
-    earlier = (
-        lf.select(ROW, "n_id_number", "n_level", "n_batch")
-        .join(p, on=["n_id_number", "n_level"], how="inner")
-        .filter((pl.col("passed_batch") < pl.col("n_batch")) | (pl.col("passed_batch") == ""))
-        .group_by(ROW)
-        .agg(pl.col("passed_batch").min())
-    )
-    return lf.join(earlier, on=ROW, how="left")
 
 
 def _accepted_words(codes: Iterable[str]) -> str:

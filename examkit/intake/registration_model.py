@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from examkit.core.i18n import label
 from examkit.core.notice import Batch, Notice, available_years, load_notice
 from examkit.io.tables import ROW
 from examkit.settings.columns import required_columns
-from examkit.settings.params import load_settings
+from examkit.settings.policy import DEFAULT_AGES, age_range
 from examkit.settings.resources import settings_file
 
 KIND = "registrations"
@@ -71,15 +70,6 @@ TYPE_WORDS = {
 }
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999, ISO 7064 MOD 11-2
-
-
-_ID_CHECK = "10X98765432"
-
-
-_EARLIEST_BIRTH = dt.date(1900, 1, 1)
-
-
 @dataclass
 class Registrations:
     """A validated registrations file (or folder): typed rows that passed, findings, excluded rows."""
@@ -121,8 +111,8 @@ class Context:
     expected: Batch | None = None
     schools: pl.DataFrame | None = None
     prior_passes: pl.DataFrame | None = None
-    age_min: int = 16
-    age_max: int = 70
+    age_min: int = DEFAULT_AGES[0]
+    age_max: int = DEFAULT_AGES[1]
     levels: dict[str, str] = field(default_factory=dict)  # spelling → level code
 
     def batch_words(self) -> dict[str, str]:
@@ -153,7 +143,7 @@ def make_context(
         expected = (notice or _notice_of(str(batch), notices)).batch(str(batch))
     if schools is not None and not isinstance(schools, pl.DataFrame):
         schools = load_schools(schools, columns)
-    policy = load_settings("validation.yaml", params_dir)
+    age_min, age_max = age_range(params_dir)
     levels: dict[str, str] = {}
     for n in notices:
         for code, lv in n.levels.items():
@@ -163,8 +153,8 @@ def make_context(
         expected=expected,
         schools=schools,
         prior_passes=prior_passes,
-        age_min=int(policy.get("age_min", 16)),
-        age_max=int(policy.get("age_max", 70)),
+        age_min=age_min,
+        age_max=age_max,
         levels=levels,
     )
 

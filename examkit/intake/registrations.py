@@ -29,8 +29,7 @@ from examkit.intake.registration_model import (
     make_context,
 )
 from examkit.io.tables import read_table
-from examkit.settings.columns import load_columns
-from examkit.settings.resources import settings_file
+from examkit.settings.columns import columns_for
 
 # --------------------------------------------------------------------------- the result
 
@@ -59,7 +58,7 @@ def load_registrations(
     ``batch``) for the "already passed" warning. ``columns``: the column mapping (default
     ``columns.yaml`` of ``params_dir``). Raises ``InputError`` when the file is unusable.
     """
-    mapping = columns or load_columns(settings_file("columns.yaml", params_dir))
+    mapping = columns or columns_for(params_dir)
     table = read_table(Path(path), KIND, mapping)
     ctx = make_context(
         notice=notice, batch=batch, schools=schools, prior_passes=prior_passes, params_dir=params_dir, columns=mapping
@@ -87,7 +86,7 @@ def load_registrations_dir(
     root = Path(folder)
     if not root.is_dir():
         raise InputError(t("validate.not_found", file=str(root)), file=str(root))
-    mapping = columns or load_columns(settings_file("columns.yaml", params_dir))
+    mapping = columns or columns_for(params_dir)
     base = make_context(
         notice=notice, schools=schools, prior_passes=prior_passes, params_dir=params_dir, columns=mapping
     )

@@ -18,8 +18,7 @@ from examkit.core.findings import ERROR, WARNING, Finding, findings_frame, from_
 from examkit.core.grading import EPS, accepted
 from examkit.core.rubric import Rubric
 from examkit.io.tables import ROW, read_table
-from examkit.settings.columns import load_columns
-from examkit.settings.resources import settings_file
+from examkit.settings.columns import columns_for
 
 KIND = "scores"
 ITEM_PREFIX = "item:"
@@ -81,7 +80,7 @@ def read_scores(
     """Read and check a score sheet for ``batch`` against its rubric and registered candidate numbers."""
     p = Path(path)
     file = str(p)
-    columns = load_columns(settings_file("columns.yaml", params_dir))
+    columns = columns_for(params_dir)
     spec = dict(columns.get(KIND, {}))
     spec.setdefault("status", _STATUS_HEADERS)
     spec.update({f"{ITEM_PREFIX}{i.id}": [i.name_zh, i.name_en, i.id] for i in rubric.items})

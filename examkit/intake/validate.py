@@ -15,8 +15,7 @@ from examkit.core.findings import Finding
 from examkit.core.i18n import t
 from examkit.intake.registration_model import Registrations
 from examkit.intake.registrations import load_registrations, load_registrations_dir
-from examkit.settings.columns import load_columns
-from examkit.settings.resources import settings_file
+from examkit.settings.columns import columns_for
 
 WHERE_MAX = 30  # rows listed per problem in the report; more are counted, not listed
 
@@ -33,7 +32,7 @@ def validate_path(
     ``prior_passes`` (``id_number, level, batch``) enables the "already passed" warning.
     """
     p = Path(path)
-    columns = load_columns(settings_file("columns.yaml", params_dir))
+    columns = columns_for(params_dir)
     if p.is_dir():
         return load_registrations_dir(
             p, schools=schools, prior_passes=prior_passes, columns=columns, params_dir=params_dir

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,13 +11,13 @@ import polars as pl
 
 from examkit.core.exceptions import InputError, os_error_text
 from examkit.core.i18n import t
+from examkit.core.text import header_key
 from examkit.settings.columns import load_columns
 
 ROW = "_row"  # the row number as the user sees it in Excel (header = row 1)
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (WPS still saves it)
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 MAX_COLUMNS = 1000  # wider rows are cut: no registration template comes close
 HEADER_SEARCH_ROWS = 10  # the header may sit below a title row or two
 
@@ -27,12 +26,6 @@ HEADER_SEARCH_ROWS = 10  # the header may sit below a title row or two
 
 
 # --------------------------------------------------------------------------- column mapping
-
-
-def _header_key(text: str) -> str:
-    """How headers are compared: NFKC (full-width → ASCII, （）→ ()), no whitespace or invisible marks, casefolded."""
-    s = unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE)
-    return "".join(s.split()).casefold()
 
 
 # --------------------------------------------------------------------------- reading
@@ -184,9 +177,9 @@ def read_table(path: str | os.PathLike, kind: str, columns: dict | None = None, 
     candidates = _nonblank_rows(grid, HEADER_SEARCH_ROWS)
     if not candidates:
         raise InputError(t("io.empty", file=str(p)), file=str(p))
-    lookup = {_header_key(h): col for col, hs in mapping.items() for h in [col, *hs]}
+    lookup = {header_key(h): col for col, hs in mapping.items() for h in [col, *hs]}
     header_index = next(
-        (i for i in candidates if any(_header_key(c) in lookup for c in grid.row(i) if c is not None)), None
+        (i for i in candidates if any(header_key(c) in lookup for c in grid.row(i) if c is not None)), None
     )
     if header_index is None:
         cells = [" ".join(str(c).split()) for c in grid.row(candidates[0]) if c is not None and str(c).strip()]
@@ -206,7 +199,7 @@ def read_table(path: str | os.PathLike, kind: str, columns: dict | None = None, 
     headers: dict[str, str] = {}
     unknown: list[str] = []
     for h in names:
-        col = lookup.get(_header_key(h))
+        col = lookup.get(header_key(h))
         if col and col not in headers:
             renames[h] = col
             headers[col] = h

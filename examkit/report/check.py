@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from examkit.core import idcard
 from examkit.core.exceptions import InputError
 from examkit.core.i18n import t
 
@@ -39,11 +40,7 @@ _REQUIRE_PATHS = re.compile(rf"\bpaths\s*:\s*\{{[^}}]*?[\"']({EXTERNAL})", re.DO
 
 _NOT_BEFORE = r"(?<![0-9A-Za-z.])"
 _NOT_AFTER = r"(?![0-9A-Za-z]|\.[0-9])"
-ID_NUMBER = re.compile(
-    _NOT_BEFORE
-    + r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
-    + _NOT_AFTER
-)
+ID_NUMBER = re.compile(_NOT_BEFORE + idcard.AREA + idcard.BIRTH + idcard.TAIL + _NOT_AFTER)
 MOBILE = re.compile(_NOT_BEFORE + r"(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}" + _NOT_AFTER)
 
 RULE_EXTERNAL, RULE_ID, RULE_MOBILE = "external", "id_number", "mobile"

@@ -30,11 +30,11 @@ def _norm(header: str) -> str:
 def _headers(params_dir: str | None = None) -> dict[str, str]:
     """Normalised header → personal kind, from the built-in list and the column mapping."""
     from examkit.core.exceptions import ConfigError
-    from examkit.settings.params import load_settings
+    from examkit.settings.columns import column_kinds
 
     out = {_norm(h): kind for kind, heads in _KNOWN_HEADERS.items() for h in heads}
     try:
-        kinds = (load_settings("columns.yaml", params_dir).get("kinds") or {}).values()
+        kinds = column_kinds(params_dir).values()
     except ConfigError:
         kinds = []
     for columns in kinds:

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -250,13 +249,17 @@ def find_chromium() -> str | None:
     return next((p for p in _CHROMIUM_PATHS if Path(p).is_file()), None)
 
 
+def pdf_note() -> str | None:
+    """Why reports cannot be printed to PDF here (no Chromium found), or None when they can."""
+    return t("report.no_chromium") if find_chromium() is None else None
+
+
 def write_pdf(html_file: str | os.PathLike, target: str | os.PathLike, *, timeout: int = 120) -> Path | None:
-    """Print ``html_file`` to PDF with a local Chromium; None (with a message on stderr) when none is installed."""
+    """Print ``html_file`` to PDF with a local Chromium; None when none is installed (the runner says so once)."""
     from examkit.core.exceptions import RunError
 
     exe = find_chromium()
     if exe is None:
-        print(t("report.no_chromium"), file=sys.stderr)
         return None
     source = Path(html_file).resolve()
     with tempfile.TemporaryDirectory(prefix="examkit-chromium-") as profile, atomic_path(target) as tmp:

@@ -13,9 +13,11 @@ import polars as pl
 
 from examkit.core.exceptions import ExamkitError
 from examkit.core.i18n import t
-from examkit.intake.theory import TheoryImport, TheoryScores, import_theory, load_key, score_responses, theory_item
+from examkit.intake.theory import TheoryScores, score_responses
 from examkit.intake.theory import summary as question_summary
+from examkit.intake.theory_key import load_key, theory_item
 from examkit.settings.policy import load_partial_credit
+from examkit.store.theory import TheoryImport, import_theory
 
 THEORY_IMPORTER = "examkit-theory"  # who the audit log names when a report imports theory marks
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +33,11 @@ class JobResult:
 
 @dataclass
 class RunReport:
+    """Every notebook's result, where the outputs are, and notes for the user (e.g. no Chromium for PDF)."""
+
     results: list[JobResult]
     out_dir: Path
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[JobResult]:
@@ -52,7 +56,7 @@ def _job_command(params: BatchParams, notebook: str, out_dir: Path, kernel: str,
         "kernel": kernel,
         "pdf": pdf,
     }
-    return [sys.executable, "-m", "examkit.run.worker", json.dumps(spec, ensure_ascii=False)]
+    return [sys.executable, "-m", "examkit.cli.worker", json.dumps(spec, ensure_ascii=False)]
 
 
 def _run_one(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool, timeout: int) -> JobResult:
@@ -92,11 +96,14 @@ def run(
     notebooks: tuple[str, ...] = NOTEBOOKS,
     kernel: str | None = None,
     pdf: bool = False,
-    progress: bool = True,
+    progress: Callable[[JobResult, int], None] | None = None,
     timeout: int = 900,
     index: bool = True,
 ) -> RunReport:
-    """Run ``notebooks`` for each params file; keep going when one fails; write the index page."""
+    """Run ``notebooks`` for each params file; keep going when one fails; write the index page.
+
+    ``progress(result, total)`` is called as each notebook finishes (the CLI draws a bar with it).
+    """
     from examkit.run.kernel import ensure_kernel
 
     if not params_files:
@@ -104,27 +111,25 @@ def run(
     batches = [load_batch_params(p) for p in params_files]
     out = Path(out_dir).resolve()
     kernel = kernel or ensure_kernel()
+    notes: list[str] = []
     if pdf:
-        from examkit.report.render import find_chromium
+        from examkit.report.render import pdf_note
 
-        if find_chromium() is None:  # say so once, then render HTML only
-            print(t("report.no_chromium"), file=sys.stderr)
+        note = pdf_note()
+        if note:  # say so once, then render HTML only
+            notes.append(note)
             pdf = False
     tasks = [(b, nb) for b in batches for nb in notebooks]
     results: list[JobResult] = []
-    bar = _progress(len(tasks)) if progress else None
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(_run_one, b, nb, out, kernel, pdf, timeout): (b, nb) for b, nb in tasks}
         for fut in as_completed(futures):
             res = fut.result()
             results.append(res)
-            if bar is not None:
-                bar.set_postfix_str(f"{res.batch} {res.notebook} {'✓' if res.ok else '✗'}")
-                bar.update(1)
-    if bar is not None:
-        bar.close()
+            if progress:
+                progress(res, len(tasks))
     results.sort(key=lambda r: (r.batch, notebooks.index(r.notebook)))
-    report = RunReport(results, out)
+    report = RunReport(results, out, notes)
     for b in batches:
         write_run_record(out, b, [r for r in results if r.batch == b.batch])
     if index:
@@ -134,15 +139,10 @@ def run(
     return report
 
 
-def _progress(total: int):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="nb", desc=t("run.progress"), file=sys.stderr, dynamic_ncols=True)
-
-
 def summarize(report: RunReport) -> str:
     """One line per failure (the failing cell and its message), then the totals."""
-    lines = [t("run.failed_line", batch=r.batch, notebook=r.notebook, error=r.error) for r in report.failed]
+    lines = list(report.notes)
+    lines += [t("run.failed_line", batch=r.batch, notebook=r.notebook, error=r.error) for r in report.failed]
     lines.append(
         t(
             "run.summary",

@@ -1,12 +1,10 @@
 """One notebook of one batch, in its own process: papermill, then the rendered report.
 
-Invoked by the runner as ``python -m examkit.run.worker SPEC_JSON``; prints one JSON line.
+Invoked by the runner as ``python -m examkit.cli.worker SPEC_JSON``, which prints one JSON line.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 from examkit.core.i18n import t
@@ -58,18 +56,3 @@ def remove_outputs(out_dir: Path, name: str) -> None:
     """Delete a notebook's previous outputs, so a failed run leaves nothing stale that looks complete."""
     for suffix in (".ipynb", ".html", ".pdf"):
         (out_dir / f"{name}{suffix}").unlink(missing_ok=True)
-
-
-def main() -> None:
-    spec = json.loads(sys.argv[1])
-    try:
-        result = execute_one(
-            spec["notebook"], spec["parameters"], spec["out_dir"], spec["kernel"], spec.get("pdf", False)
-        )
-    except Exception as exc:  # report, never a wall of traceback
-        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    print(json.dumps(result, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()

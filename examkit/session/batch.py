@@ -10,7 +10,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import polars as pl
+
+from examkit.analysis.fees import Reconciliation, reconcile
+from examkit.core.exceptions import ConfigError
+from examkit.core.i18n import t
 from examkit.core.notice import Batch, Notice, notice_for_batch
+from examkit.intake.registration_model import Registrations, empty_registrations
+from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.session.fee_inputs import load_results, load_schools_frame
+from examkit.settings.columns import columns_for
+from examkit.settings.policy import load_bill_absent
+from examkit.settings.prices import load_prices
 
 
 @dataclass
@@ -33,23 +44,17 @@ class BatchSession:
     def registrations(self):
         """This batch's registrations, validated (``examkit.intake.registrations.Registrations``): ``.frame`` holds
         the rows that passed, ``.excluded`` what was left out and why; see ``validate.validation_report``."""
-        from examkit.session.loaders import session_registrations
-
-        return session_registrations(self)
+        return self._load_registrations()
 
     @cached_property
     def year_registrations(self):
         """Every batch file of ``registrations_dir`` up to and including this batch, validated (``Registrations``)."""
-        from examkit.session.loaders import session_year_registrations
-
-        return session_year_registrations(self)
+        return self._load_year_registrations()
 
     @cached_property
     def fees(self):
         """Fee reconciliation of the year so far (this batch and earlier ones): ``examkit.analysis.fees.Reconciliation``."""
-        from examkit.session.loaders import session_fees
-
-        return session_fees(self)
+        return self._load_fees()
 
     @cached_property
     def _gradebook_setup(self):
@@ -140,6 +145,99 @@ class BatchSession:
         from examkit.settings.rubrics import load_rubric
 
         return load_rubric(self.batch.level, self.settings_dir)
+
+    # ------------------------------------------------------------------ loading (each runs once, cached above)
+
+    def _load_fees(self) -> Reconciliation:
+        """The reconciliation a batch report shows: the year so far (this batch and the ones before it).
+
+        Registrations: every batch file of ``registrations_dir`` up to this batch (else this batch's file),
+        as validated for the self; receipts: the ``payments`` file (none → nothing received).
+        """
+        from examkit.intake.payments import RECEIPT_SCHEMA, load_payments
+
+        folder = self.path("registrations_dir")
+        if folder is not None and folder.is_dir():
+            regs = self.year_registrations.frame
+        elif self.path("registrations") is not None:
+            regs = self.registrations.frame
+        else:
+            raise ConfigError(t("fees.no_registrations"))
+        batch = self.batch_id
+        year_so_far = regs.filter((pl.col("batch") <= batch) & (pl.col("batch").str.slice(0, 4) == batch[:4]))
+        scope = tuple(sorted(set(year_so_far["batch"].unique().to_list()) | {batch}))
+        payments_path = self.path("payments")
+        if payments_path is not None and payments_path.is_file():
+            pay = load_payments(payments_path, columns_for(self.settings_dir))
+            receipts, findings = pay.frame, pay.findings
+        else:
+            receipts, findings = pl.DataFrame(schema=RECEIPT_SCHEMA), []
+        bill_absent = load_bill_absent(self.settings_dir)
+        results = None if bill_absent else load_results(self.path("gradebook"), scope)
+        schools = self.path("schools")
+        return reconcile(
+            year_so_far,
+            receipts,
+            notice=self.notice,
+            schools=load_schools_frame(schools, self.settings_dir) if schools is not None else None,
+            prices=load_prices(None, self.settings_dir),
+            bill_absent=bill_absent,
+            results=results,
+            scope=scope,
+            findings=findings,
+        )
+
+    def _load_registrations(self) -> Registrations:
+        """This batch's file, validated against the schools list (if given) and earlier passes (if any)."""
+        path = self.path("registrations")
+        if path is None:
+            return empty_registrations()
+        return load_registrations(
+            path,
+            schools=self._schools(),
+            notice=self.notice,
+            batch=self.batch_id,
+            prior_passes=self._prior_passes(),
+            columns=columns_for(self.settings_dir),
+            params_dir=self.settings_dir,
+        )
+
+    def _load_year_registrations(self) -> Registrations:
+        """Every batch file of ``registrations_dir`` up to and including this batch, validated."""
+        folder = self.path("registrations_dir")
+        if folder is None:
+            return empty_registrations()
+        return load_registrations_dir(
+            folder,
+            schools=self._schools(),
+            notice=self.notice,
+            upto=self.batch_id,
+            columns=columns_for(self.settings_dir),
+            params_dir=self.settings_dir,
+        )
+
+    def _prior_passes(self) -> pl.DataFrame | None:
+        """Passes at this batch's level in earlier batches (``id_number, level, batch``), from the gradebook."""
+        gradebook = self.path("gradebook")
+        earlier = [b.id for b in self.notice.batches if b.level == self.batch.level and b.ordinal < self.batch.ordinal]
+        if gradebook is None or not gradebook.is_file() or not earlier or self.path("registrations_dir") is None:
+            return None
+        from examkit.store.gradebook import Gradebook
+
+        with Gradebook(gradebook) as gb:
+            results = pl.concat([gb.results(b).select("candidate_no", "batch", "passed") for b in earlier])
+        passed = results.filter(pl.col("passed").fill_null(False)).select("candidate_no", "batch")
+        return (
+            self.year_registrations.frame.join(passed, on=["candidate_no", "batch"], how="inner")
+            .select("id_number", "level", "batch")
+            .unique()
+        )
+
+    def _schools(self) -> pl.DataFrame | None:
+        from examkit.intake.schools import load_schools
+
+        path = self.path("schools")
+        return load_schools(path, columns_for(self.settings_dir)) if path else None
 
     @property
     def lang(self) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
+from examkit.settings.columns import columns_for
+
 
 def load_results(gradebook: str | os.PathLike | None, batches: tuple[str, ...]) -> pl.DataFrame | None:
     """Results (candidate status) of ``batches`` from the gradebook, or None when there is no gradebook file."""
@@ -26,7 +28,7 @@ def load_inputs(
     """Typed registrations (files or folders of batch files), the schools frame, and how many rows failed validation."""
     from examkit.intake.registrations import load_registrations, load_registrations_dir
 
-    columns = _columns(params_dir)
+    columns = columns_for(params_dir)
     school_frame = load_schools_frame(schools, params_dir) if schools else None
     frames, excluded = [], 0
     for path in registrations:
@@ -39,15 +41,8 @@ def load_inputs(
     return frame, school_frame, excluded
 
 
-def _columns(params_dir: str | os.PathLike | None) -> dict:
-    from examkit.settings.columns import load_columns
-    from examkit.settings.resources import settings_file
-
-    return load_columns(settings_file("columns.yaml", params_dir))
-
-
 def load_schools_frame(path: str | os.PathLike, params_dir: str | os.PathLike | None = None) -> pl.DataFrame:
     """The typed schools list (``examkit.intake.schools.load_schools``) with the column mapping of ``params_dir``."""
     from examkit.intake.schools import load_schools
 
-    return load_schools(path, _columns(params_dir))
+    return load_schools(path, columns_for(params_dir))

@@ -299,7 +299,8 @@ def theory_correctness(
     scored read-only from the answer key and the responses export; None when either file is missing."""
     if not key or not responses or not Path(key).is_file() or not Path(responses).is_file():
         return None
-    from examkit.intake.theory import load_key, score_responses
+    from examkit.intake.theory import score_responses
+    from examkit.intake.theory_key import load_key
     from examkit.settings.policy import load_partial_credit
 
     scored = score_responses(responses, load_key(key), partial_credit=load_partial_credit(params_dir))

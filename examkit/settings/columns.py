@@ -1,4 +1,4 @@
-"""examkit.settings.columns"""
+"""``params/columns.yaml``: which headers (Chinese and English) map to which column, per kind of file."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ def load_columns(path: str | os.PathLike | None = None) -> dict[str, dict[str, l
         kind: {col: [str(h) for h in spec["headers"]] for col, spec in cols.items()}
         for kind, cols in raw["kinds"].items()
     }
+
+
+def columns_for(params_dir: str | os.PathLike | None = None) -> dict[str, dict[str, list[str]]]:
+    """The column mapping of ``params_dir`` (else the shipped one)."""
+    from examkit.settings.resources import settings_file
+
+    return load_columns(settings_file("columns.yaml", params_dir))
+
+
+def column_kinds(params_dir: str | os.PathLike | None = None) -> dict:
+    """The raw ``kinds`` block of the column mapping of ``params_dir`` (headers, required, …)."""
+    from examkit.settings.resources import settings_file
+
+    return _columns_spec(settings_file("columns.yaml", params_dir))["kinds"]
 
 
 def required_columns(kind: str, path: str | os.PathLike | None = None) -> list[str]:

@@ -29,12 +29,13 @@ from examkit.core.grading import FLAGS, check_mark, passed_expr
 from examkit.core.i18n import t
 from examkit.core.notice import notice_for_batch
 from examkit.store.bulk import BulkWriteMixin
+from examkit.store.certificates import CertificateMixin
 from examkit.store.double import DoubleMarkingMixin
+from examkit.store.migrations import MIGRATIONS
 from examkit.store.publicity import PublicityMixin
 from examkit.store.schema import (
     AUDIT_SCHEMA,
     ITEM_MARKS_SCHEMA,
-    MIGRATIONS,
     REFRESH_FINAL,
     RESULTS_SCHEMA,
     REVIEW_SOURCE,
@@ -67,7 +68,7 @@ __all__ = [
 DEFAULT_TIMEOUT_S = 30.0  # busy timeout: how long a writer waits for another writer's transaction
 
 
-class Gradebook(BatchSetupMixin, BulkWriteMixin, PublicityMixin, DoubleMarkingMixin):
+class Gradebook(BatchSetupMixin, BulkWriteMixin, PublicityMixin, CertificateMixin, DoubleMarkingMixin):
     """One gradebook file. Safe for several processes at once (WAL, busy timeout, optimistic versions)."""
 
     def __init__(
