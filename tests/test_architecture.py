@@ -42,7 +42,8 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
                 if node.level:
                     base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
                 targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
-            for target in targets:
+            for target_name in targets:
+                target = target_name
                 while target and target not in modules:
                     target = target.rpartition(".")[0]
                 if target and target != name:
@@ -133,7 +134,11 @@ def _calls_print_or_exit(tree: ast.AST) -> list[int]:
                 lines.append(node.lineno)
             elif isinstance(f, ast.Attribute) and f.attr == "exit" and getattr(f.value, "id", "") == "sys":
                 lines.append(node.lineno)
-        elif isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr") and getattr(node.value, "id", "") == "sys":
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("stdout", "stderr")
+            and getattr(node.value, "id", "") == "sys"
+        ):
             lines.append(node.lineno)
     return lines
 

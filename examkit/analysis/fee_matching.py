@@ -1,4 +1,4 @@
-"""examkit.analysis.fee_matching"""
+"""Who owes what and who paid: payers, billable person-times, expected fees, receipts matched to payers and batches."""
 
 from __future__ import annotations
 

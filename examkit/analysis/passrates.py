@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from examkit.analysis.stats import Reliability, corrected_item_total, cronbach_alpha, kr20, wilson_exprs
+from examkit.core.exceptions import InputError
 from examkit.core.i18n import label, t
 from examkit.core.policy import Policy
 
@@ -326,8 +327,6 @@ def year_so_far(cands_year: Frame, batch_id: str) -> pl.LazyFrame:
 
 def parse_by(text: str) -> list[str]:
     """``--by`` as a list of group columns; raises ``InputError`` naming the value and what is accepted."""
-    from examkit.core.exceptions import InputError
-
     cols = [c.strip() for c in str(text).split(",") if c.strip()]
     bad = [c for c in cols if c not in GROUP_COLUMNS]
     if bad or len(set(cols)) != len(cols):

@@ -1,20 +1,19 @@
-"""examkit.cli.certificates"""
+"""``examkit certificates``: issue numbered certificates once the publicity period has ended."""
 
 from __future__ import annotations
 
 import argparse
 
+from examkit.cli.publicity import actor, resolve_target
 from examkit.core import publicity as dates
 from examkit.core.i18n import t
+from examkit.core.publicity import parse_date, refuse_future
 from examkit.report.certificates import issue_batch
+from examkit.store.gradebook import Gradebook
 
 
 def cli_certificates(args: argparse.Namespace) -> int:
     """``examkit certificates --batch B [--on DATE] [--gradebook G | --params FILE] [--out DIR] [--by NAME]``."""
-    from examkit.cli.publicity import actor, resolve_target
-    from examkit.core.publicity import parse_date, refuse_future
-    from examkit.store.gradebook import Gradebook
-
     target = resolve_target(args)
     now = dates.today(target.batch)
     on = parse_date(args.on) if args.on else now

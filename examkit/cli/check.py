@@ -1,4 +1,4 @@
-"""examkit.cli.check"""
+"""``examkit check-outputs DIR``: scan rendered reports and say what loads from the network or shows personal data."""
 
 from __future__ import annotations
 

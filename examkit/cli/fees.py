@@ -1,4 +1,4 @@
-"""examkit.cli.fees"""
+"""``examkit fees``: the fee statement as a table, csv or json; ``--xlsx`` and ``--unmatched`` write files."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import argparse
 import sys
 
 from examkit.analysis.fees import reconcile
+from examkit.cli.output import emit
 from examkit.core.exceptions import ConfigError
+from examkit.core.findings import findings_frame
 from examkit.core.i18n import t
+from examkit.core.notice import notice_for_batch
+from examkit.intake.payments import load_payments
+from examkit.io.write import write_csv
+from examkit.report.fee_statement import summary_text, write_statement_xlsx
 from examkit.session.fee_inputs import load_inputs, load_results
 from examkit.settings.columns import columns_for
 from examkit.settings.policy import load_bill_absent
@@ -16,12 +22,6 @@ from examkit.settings.prices import load_prices
 
 def cli_fees(args: argparse.Namespace) -> int:
     """``examkit fees``: the statement as table/csv/json; ``--xlsx`` and ``--unmatched`` write files."""
-    from examkit.cli.output import emit
-    from examkit.core.findings import findings_frame
-    from examkit.core.notice import notice_for_batch
-    from examkit.intake.payments import load_payments
-    from examkit.io.write import write_csv
-
     params_dir = getattr(args, "params_dir", None)
     regs, schools, excluded = load_inputs(args.registrations, args.schools, params_dir)
     if regs.height == 0:
@@ -45,8 +45,6 @@ def cli_fees(args: argparse.Namespace) -> int:
     if excluded:
         print(t("fees.excluded_note", n=excluded), file=sys.stderr)
     if args.xlsx:
-        from examkit.report.fee_statement import write_statement_xlsx
-
         write_statement_xlsx(recon, args.xlsx, notice=notice_for_batch(scope[0]))
         print(t("fees.cli_wrote", file=args.xlsx), file=sys.stderr)
     if args.unmatched:
@@ -63,8 +61,6 @@ def cli_fees(args: argparse.Namespace) -> int:
         }
     emit(recon.csv_frame(), args.format, extra)
     if args.format == "table":
-        from examkit.report.fee_statement import summary_text
-
         print(summary_text(recon.statement))
         if recon.unmatched.height:
             print(t("fees.xlsx_unmatched"))

@@ -1,4 +1,4 @@
-"""examkit.cli.grade"""
+"""``examkit grade``: serve the grading form as a web page (Voilà) until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -24,12 +24,11 @@ from examkit.run.grade_server import (
     port_in_use,
     voila_command,
 )
+from examkit.settings.params import load_batch_params
 
 
 def cli_grade(args) -> int:
     """``examkit grade --batch B [--grader NAME] [--port P] [--params-dir DIR]``."""
-    from examkit.settings.params import load_batch_params
-
     batch_id, params_file = params_file_for(args.batch, getattr(args, "params_dir", None))
     values = load_batch_params(params_file).values  # fail here, in the terminal, on a broken params file
     if not values.get("gradebook"):

@@ -1,22 +1,21 @@
-"""examkit.cli.passrates"""
+"""``examkit passrates``: pass rates with Wilson intervals from registrations and a gradebook or score sheets."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import polars as pl
 
 from examkit.analysis.passrates import csv_frame, parse_by, pass_rates
+from examkit.cli.output import emit
 from examkit.core.i18n import t
+from examkit.session.year import load_outcomes
 
 
 def cli_passrates(args: argparse.Namespace) -> int:
     """``examkit passrates``: pass rates with Wilson intervals as a table, csv or json."""
-    import sys
-
-    from examkit.cli.output import emit
-    from examkit.session.year import load_outcomes
 
     by = parse_by(args.by)
     if not args.schools:  # the notebook always applies the school rules; say why the numbers may differ

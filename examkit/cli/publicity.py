@@ -1,8 +1,10 @@
-"""examkit.cli.publicity"""
+"""``examkit publish`` and ``examkit review``: publish results, record and decide review requests (复核)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +13,11 @@ import polars as pl
 from examkit.core import publicity as dates
 from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import t
+from examkit.core.notice import notice_for_batch
 from examkit.core.publicity import check_request_date, days_text, parse_date
 from examkit.report.publicity import publish_batch, review_line, review_table
+from examkit.settings.params import load_batch_params
+from examkit.store.gradebook import Gradebook
 
 
 @dataclass(frozen=True)
@@ -27,9 +32,6 @@ class Target:
 
 def resolve_target(args: argparse.Namespace) -> Target:
     """The batch id and gradebook from ``--gradebook G`` or the batch's params file (``--params``, default ``params/<batch>.yaml``)."""
-    from examkit.core.notice import notice_for_batch
-    from examkit.settings.params import load_batch_params
-
     batch = notice_for_batch(args.batch).batch(args.batch).id
     params_dir = Path(args.params_dir) if getattr(args, "params_dir", None) else None
     if getattr(args, "gradebook", None):
@@ -54,8 +56,6 @@ def _existing_gradebook(path: Path, source: str) -> Path:
 
 def actor(args: argparse.Namespace) -> str:
     """Who runs the command (``--by``, else the login name)."""
-    import getpass
-
     by = getattr(args, "by", None)
     if by:
         return str(by)
@@ -67,9 +67,6 @@ def actor(args: argparse.Namespace) -> str:
 
 def cli_publish(args: argparse.Namespace) -> int:
     """``examkit publish --batch B --on DATE [--gradebook G | --params FILE] [--out DIR] [--by NAME]``."""
-    import sys
-
-    from examkit.store.gradebook import Gradebook
 
     target = resolve_target(args)
     on = parse_date(args.on)
@@ -97,8 +94,6 @@ def _set_marks(pairs: list[str] | None) -> dict[str, str]:
 
 def cli_review(args: argparse.Namespace) -> int:
     """``examkit review request|decide|list``: record a review request, decide it with a re-mark, list them."""
-    from examkit.store.gradebook import Gradebook
-
     target = resolve_target(args)
     with Gradebook(target.gradebook) as gb:
         if args.review_action == "request":

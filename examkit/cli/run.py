@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from examkit.cli.progress import progress_bar
+from examkit.run.kernel import install_kernel
 from examkit.run.runner import run, summarize
 from examkit.settings.resources import NOTEBOOKS
 
@@ -22,7 +23,5 @@ def cli_run(args: argparse.Namespace) -> int:
 
 
 def cli_kernel(args: argparse.Namespace) -> int:
-    from examkit.run.kernel import install_kernel
-
     print(install_kernel())
     return 0

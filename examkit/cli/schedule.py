@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+import polars as pl
+
 from examkit.cli.output import emit
 from examkit.core.notice import SCHEDULE_COLUMNS, load_notice, schedule_rows
 
 
 def cli_schedule(args: argparse.Namespace) -> int:
-    import polars as pl
-
     rows = schedule_rows(load_notice(args.year))
     frame = pl.DataFrame(rows, schema={c: pl.String if c != "duration_min" else pl.Int64 for c in SCHEDULE_COLUMNS})
     emit(frame, args.format)

@@ -14,16 +14,18 @@ from pathlib import Path
 
 import polars as pl
 
-from examkit.core.exceptions import ConfigError, InputError, OverwriteRefused
+from examkit.cli.publicity import resolve_target
+from examkit.core.exceptions import ConfigError, GradebookError, InputError, OverwriteRefused
 from examkit.core.findings import Finding
 from examkit.core.i18n import t
+from examkit.intake.scoresheet import read_scores
+from examkit.settings.params import load_batch_params
+from examkit.store.gradebook import Gradebook, write_export
+from examkit.store.scores import ScoreImport, final_scores
 
 
 def _target(args: argparse.Namespace) -> tuple[str | None, Path, Path | None]:
     """(batch id or None, existing gradebook file, settings folder) named by the command line."""
-    from examkit.cli.publicity import resolve_target
-    from examkit.settings.params import load_batch_params
-
     batch = getattr(args, "batch", None)
     if batch is None and getattr(args, "params", None):  # the params file names its batch
         batch_of_file = load_batch_params(args.params).values["batch"]
@@ -42,8 +44,6 @@ def _target(args: argparse.Namespace) -> tuple[str | None, Path, Path | None]:
 
 def _require_batch(gb, batch: str) -> None:
     """A batch the gradebook does not know is an error (an export would otherwise be silently empty)."""
-    from examkit.core.exceptions import GradebookError
-
     if batch not in gb.batches():
         raise GradebookError(t("gradebook.unknown_batch", file=str(gb.path), batch=batch))
 
@@ -66,10 +66,6 @@ def scores_import(args: argparse.Namespace) -> int:
     Exit 1 with every finding when the sheet has an error, or when it would change marks or flags
     already stored and ``--replace`` was not given (each replaced value is audited, with the reason).
     """
-    from examkit.intake.scoresheet import read_scores
-    from examkit.store.gradebook import Gradebook
-    from examkit.store.scores import ScoreImport
-
     batch, gradebook, params_dir = _target(args)
     sheet_path = Path(args.sheet)
     if not sheet_path.is_file():
@@ -108,9 +104,6 @@ def scores_import(args: argparse.Namespace) -> int:
 
 def scores_export(args: argparse.Namespace) -> int:
     """Write the batch's final score sheet (candidate, total, pass, flags) as ``.xlsx`` or ``.csv`` by suffix."""
-    from examkit.store.gradebook import Gradebook, write_export
-    from examkit.store.scores import final_scores
-
     batch, gradebook, _ = _target(args)
     with Gradebook(gradebook) as gb:
         _require_batch(gb, batch)
@@ -126,8 +119,6 @@ def scores_export(args: argparse.Namespace) -> int:
 
 def cli_audit(args: argparse.Namespace) -> int:
     """``examkit audit export [--batch B] [--params FILE | --gradebook G] --out FILE.csv|.xlsx``."""
-    from examkit.store.gradebook import Gradebook
-
     batch, gradebook, _ = _target(args)
     with Gradebook(gradebook) as gb:
         if batch is not None:

@@ -1,4 +1,4 @@
-"""examkit.cli.validate"""
+"""``examkit validate``: every problem of a registrations file at once, as text, csv or json (exit 0/1/2)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from examkit.core.findings import findings_csv, findings_json
 from examkit.core.i18n import set_lang, t
 from examkit.intake.registrations import registration_files
+from examkit.intake.schools import read_schools
 from examkit.intake.validate import count, format_text, summary, validate_path
 from examkit.settings.columns import columns_for
 from examkit.store.passes import gradebook_passes
@@ -16,8 +17,6 @@ from examkit.store.passes import gradebook_passes
 
 def cli_validate(args: argparse.Namespace) -> int:
     """``examkit validate REGISTRATIONS [--schools S] [--gradebook G] [--format text|csv|json] [--lang en]``."""
-    from examkit.intake.schools import read_schools
-
     if getattr(args, "lang", None):
         set_lang(args.lang)
     params_dir = getattr(args, "params_dir", None)

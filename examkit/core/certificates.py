@@ -1,4 +1,4 @@
-"""examkit.core.certificates"""
+"""Certificate numbers (证书编号, R12) from a configurable layout, and province codes; a labelled example, not the national rule."""
 
 from __future__ import annotations
 

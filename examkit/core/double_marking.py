@@ -1,4 +1,4 @@
-"""examkit.core.double_marking"""
+"""Double marking: the tolerance rule and the final score when two graders disagree (labelled defaults, not official)."""
 
 from __future__ import annotations
 

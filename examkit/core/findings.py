@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
-from examkit.core.i18n import catalog, get_lang
+from examkit.core.i18n import catalog, get_lang, t
 
 ERROR, WARNING = "error", "warning"
 VALUE_CHARS = 100  # a value longer than this is cut in findings (junk cells can be huge)
@@ -129,8 +129,6 @@ def message_expr(key: str, lang: str | None = None, /, **fields: pl.Expr | objec
 
 def missing_column(file: str, header_row: int, accepted: list[str]) -> Finding:
     """The finding for a required column a file lacks; ``accepted``: its accepted headers (first = display name)."""
-    from examkit.core.i18n import t
-
     return Finding(
         file=file,
         row=header_row,

@@ -15,7 +15,7 @@ import yaml
 
 from examkit.core.exceptions import NoticeError
 from examkit.core.i18n import t
-from examkit.core.money import yuan_to_fen
+from examkit.core.money import format_yuan_plain, yuan_to_fen
 
 LEVELS = ("junior", "intermediate", "senior")
 
@@ -179,8 +179,6 @@ SCHEDULE_COLUMNS = (
 
 def schedule_rows(notice: Notice) -> list[dict]:
     """One dict per batch with the columns of ``examkit schedule``."""
-    from examkit.core.money import format_yuan_plain
-
     return [
         {
             "batch": b.id,

@@ -1,12 +1,14 @@
-"""examkit.core.publicity"""
+"""Results publicity (公示, R11): the period, a batch's stage, dates a user types, and review requests as records."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import t
+from examkit.core.notice import load_notice, notice_for_batch
 
 STAGES = ("grading", "scheduled", "publicity", "ended", "certified")
 
@@ -47,12 +49,8 @@ def days_text(days: int, lang: str | None = None) -> str:
 
 def today(batch_id: str | None = None) -> dt.date:
     """Today's date in the notice's time zone (Beijing time), falling back to the local date."""
-    from examkit.core.notice import load_notice, notice_for_batch
-
     notice = notice_for_batch(batch_id) if batch_id else load_notice()
     try:
-        from zoneinfo import ZoneInfo
-
         return dt.datetime.now(ZoneInfo(notice.timezone)).date()
     except Exception:  # no time-zone database on this machine
         return dt.date.today()

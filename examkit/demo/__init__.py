@@ -6,7 +6,10 @@ import random
 import shutil
 from pathlib import Path
 
-from examkit.core.money import format_yuan_plain
+from examkit.core.money import format_yuan_plain, yuan_to_fen
+from examkit.demo import double_marking as double_demo
+from examkit.demo import mistakes
+from examkit.demo import theory as theory_demo
 from examkit.demo.generate import (
     FILE_FORMATS,
     REG_HEADERS,
@@ -17,6 +20,13 @@ from examkit.demo.generate import (
     write_json,
     write_table,
 )
+from examkit.demo.grading import grade_demo
+from examkit.demo.payments import PAYMENT_HEADERS, payment_rows
+from examkit.demo.publicity import publicize_demo
+from examkit.run.runner import run
+from examkit.settings.params import load_settings
+from examkit.settings.resources import default_params_dir
+from examkit.settings.rubrics import load_rubric
 
 STATUS_ZH = {"graded": "", "absent": "缺考", "void": "违纪"}
 SCHOOL_HEADERS = ["院校代码", "院校名称", "省份", "是否试点", "备案", "师资培训证书编号", "别名"]
@@ -29,16 +39,6 @@ def registrations_file(data_dir: Path, batch_id: str, index: int) -> Path:
 
 def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None = None) -> DemoYear:
     """Generate the demo year and write its input files under ``data_dir``."""
-    from examkit.core.money import yuan_to_fen
-    from examkit.demo import double_marking as double_demo
-    from examkit.demo import mistakes
-    from examkit.demo import theory as theory_demo
-    from examkit.demo.grading import grade_demo
-    from examkit.demo.payments import PAYMENT_HEADERS, payment_rows
-    from examkit.demo.publicity import publicize_demo
-    from examkit.settings.params import load_settings
-    from examkit.settings.rubrics import load_rubric
-
     data_dir = Path(data_dir)
     demo = generate_year(seed, params_dir=params_dir)
     rng = random.Random(seed + 1)
@@ -81,8 +81,6 @@ def write_demo(data_dir: str | Path, seed: int = 2023, params_dir: Path | None =
 
 def prepare_project(workdir: str | Path) -> Path:
     """Make ``workdir`` a project folder: copy the shipped ``params/`` there unless it has its own."""
-    from examkit.settings.resources import default_params_dir
-
     workdir = Path(workdir)
     params = workdir / "params"
     if not params.is_dir():
@@ -100,8 +98,6 @@ def run_demo(
     progress=None,
 ):
     """The whole demo: inputs under ``WORKDIR/data/demo``, reports under ``out`` (default ``WORKDIR/outputs``)."""
-    from examkit.run.runner import run
-
     workdir = Path(workdir).resolve()
     params_dir = prepare_project(workdir)
     write_demo(workdir / "data" / "demo", seed=seed, params_dir=params_dir)

@@ -13,7 +13,16 @@ import random
 import unicodedata
 from pathlib import Path
 
+import polars as pl
+
+from examkit.core.double_marking import resolve
 from examkit.demo.generate import DemoYear
+from examkit.report.double_marking import requested
+from examkit.settings.params import load_batch_params
+from examkit.settings.policy import load_double_marking
+from examkit.settings.resources import settings_file
+from examkit.settings.rubrics import load_rubric
+from examkit.store.gradebook import Gradebook
 
 SECOND_GRADER = "演示二评"
 ARBITER = "演示仲裁"
@@ -26,10 +35,6 @@ N_ARBITRATED = N_DISAGREE
 
 def double_marked(demo: DemoYear, params_dir: Path | None = None) -> list[str]:
     """Batches whose parameters file asks for double marking."""
-    from examkit.report.double_marking import requested
-    from examkit.settings.params import load_batch_params
-    from examkit.settings.resources import settings_file
-
     out = []
     for b in demo.notice.batches:
         path = settings_file(f"{b.id}.yaml", params_dir)
@@ -44,9 +49,6 @@ def _on_step(value: float, item) -> float:
 
 def _rounds(demo: DemoYear, seed: int, batch_id: str, params_dir: Path | None) -> tuple[dict, dict, list[dict]]:
     """(second marks, third marks, planted) for one batch, deterministic from ``seed``."""
-    from examkit.settings.policy import load_double_marking
-    from examkit.settings.rubrics import load_rubric
-
     rng = random.Random(f"{seed}-double-{batch_id}")
     rubric = load_rubric(demo.notice.batch(batch_id).level, params_dir)
     policy = load_double_marking(params_dir)
@@ -102,9 +104,6 @@ def plant(demo: DemoYear, seed: int, params_dir: Path | None = None) -> list[dic
 
 def apply(data_dir: Path, demo: DemoYear, seed: int, params_dir: Path | None = None) -> None:
     """Switch double marking on and enter the second and third graders' marks through the gradebook."""
-    from examkit.settings.policy import load_double_marking
-    from examkit.store.gradebook import Gradebook
-
     batches = double_marked(demo, params_dir)
     if not batches:
         return
@@ -124,9 +123,6 @@ def apply(data_dir: Path, demo: DemoYear, seed: int, params_dir: Path | None = N
 
 def _keep_final(demo: DemoYear, batch_id: str, second: dict, third: dict, policy) -> None:
     """Put the final item marks (the final rule's weights over the rounds) into the in-memory demo year."""
-    import polars as pl
-
-    from examkit.core.double_marking import resolve
 
     firsts = {c: demo.scores[batch_id][c]["marks"] for c in second}
     totals = pl.DataFrame(

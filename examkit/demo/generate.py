@@ -17,6 +17,7 @@ from pathlib import Path
 from examkit.core.notice import Batch, Notice, load_notice
 from examkit.core.rubric import Rubric
 from examkit.demo import people
+from examkit.io.write import atomic_path, atomic_write_bytes, atomic_write_text
 from examkit.settings.rubrics import load_rubric
 
 REG_HEADERS = {
@@ -218,10 +219,8 @@ def _batch_name(batch_id: str) -> str:
 
 def write_table(rows: list[dict], headers: list[str], path: Path, fmt: str) -> None:
     """Write rows as xlsx (real date cells) or csv (``csv-gbk`` / ``csv-utf8bom``)."""
-    from examkit.io.write import atomic_path, atomic_write_bytes
-
     if fmt == "xlsx":
-        import xlsxwriter
+        import xlsxwriter  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
         with atomic_path(path) as tmp:
             with xlsxwriter.Workbook(str(tmp)) as wb:
@@ -270,6 +269,4 @@ def schools_rows() -> list[dict]:
 
 
 def write_json(obj: object, path: Path) -> None:
-    from examkit.io.write import atomic_write_text
-
     atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1, default=str))

@@ -14,7 +14,12 @@ from pathlib import Path
 
 import polars as pl
 
+from examkit.core.exceptions import ValidationFailed
 from examkit.demo.generate import DemoYear
+from examkit.intake.scoresheet import read_scores
+from examkit.settings.rubrics import load_rubric
+from examkit.store.gradebook import Gradebook
+from examkit.store.scores import ScoreImport
 
 DEMO_GRADERS = ("演示评分员甲", "演示评分员乙")
 GRADEBOOK_NAME = "gradebook.sqlite"
@@ -70,12 +75,6 @@ def grade_demo(data_dir: Path, demo: DemoYear, params_dir: Path | None = None) -
     The demo's gradebook is rebuilt from scratch (in a temporary file, then moved into place) because
     the whole demo year has just been regenerated; real gradebooks are never rebuilt or cleared.
     """
-    from examkit.core.exceptions import ValidationFailed
-    from examkit.intake.scoresheet import read_scores
-    from examkit.settings.rubrics import load_rubric
-    from examkit.store.gradebook import Gradebook
-    from examkit.store.scores import ScoreImport
-
     data_dir = Path(data_dir)
     target = data_dir / GRADEBOOK_NAME
     building = data_dir / f".{GRADEBOOK_NAME}.building"

@@ -20,10 +20,13 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
+import polars as pl
+
 from examkit.core import idcard
 from examkit.core.notice import Batch
 from examkit.demo import people
 from examkit.demo.generate import FILE_FORMATS, REG_HEADERS, TYPE_ZH, Candidate, DemoYear
+from examkit.demo.publicity import FLIP_BATCH, _near_line
 
 _FULL_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -250,9 +253,6 @@ def _plant_retake_after_pass(
     did not, an untouched candidate at the same exam site of the next batch becomes that person.
     Returns the retake (batch, candidate), or None when the year offers none.
     """
-    import polars as pl
-
-    from examkit.demo.publicity import FLIP_BATCH, _near_line
 
     first = demo.notice.batch(FLIP_BATCH)
     scores = demo.scores[first.id]

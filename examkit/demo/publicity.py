@@ -14,7 +14,11 @@ from pathlib import Path
 
 import polars as pl
 
-from examkit.demo.generate import DemoYear
+from examkit.core.exceptions import PublicityError
+from examkit.demo.generate import DemoYear, write_json
+from examkit.report.certificates import issue_batch
+from examkit.report.publicity import publish_batch
+from examkit.store.gradebook import Gradebook
 
 DEMO_STAFF = "演示考务员"
 DEMO_REVIEWER = "演示复核员"
@@ -52,12 +56,6 @@ def _flip_marks(gb, batch: str, candidate_no: str, total: float, pass_mark: floa
 
 def publicize_demo(data_dir: Path, demo: DemoYear, params_dir: Path | None = None) -> list[dict]:
     """Publish every demo batch, plant review requests, issue certificates; returns what was planted."""
-    from examkit.core.exceptions import PublicityError
-    from examkit.demo.generate import write_json
-    from examkit.report.certificates import issue_batch
-    from examkit.report.publicity import publish_batch
-    from examkit.store.gradebook import Gradebook
-
     data_dir = Path(data_dir)
     pass_mark = float(demo.notice.pass_mark)
     planted: list[dict] = []

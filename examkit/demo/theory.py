@@ -16,7 +16,14 @@ import random
 import unicodedata
 from pathlib import Path
 
+from examkit.core.exceptions import RubricError
 from examkit.demo.generate import DemoYear, write_table
+from examkit.intake.theory import score_responses
+from examkit.intake.theory_key import load_key, theory_item
+from examkit.settings.policy import load_partial_credit
+from examkit.settings.rubrics import load_rubric
+from examkit.store.gradebook import Gradebook
+from examkit.store.theory import import_theory
 
 DEMO_IMPORTER = "理论机考导入"  # who the audit log names for the demo's theory import
 OPTIONS = "ABCD"
@@ -34,10 +41,6 @@ def responses_file(data_dir: Path, batch_id: str) -> Path:
 
 def theory_batches(demo: DemoYear, params_dir: Path | None = None) -> list[tuple[str, object]]:
     """(batch id, theory item) of every batch whose level's rubric has an auto-scored theory item."""
-    from examkit.core.exceptions import RubricError
-    from examkit.intake.theory_key import theory_item
-    from examkit.settings.rubrics import load_rubric
-
     out = []
     for b in demo.notice.batches:
         try:
@@ -147,12 +150,6 @@ def plant(demo: DemoYear, data_dir: Path, rng: random.Random, params_dir: Path |
 
 def import_demo(data_dir: Path, demo: DemoYear, params_dir: Path | None = None) -> None:
     """Score every theory batch's responses and write the theory marks into the demo gradebook."""
-    from examkit.intake.theory import score_responses
-    from examkit.intake.theory_key import load_key
-    from examkit.settings.policy import load_partial_credit
-    from examkit.store.gradebook import Gradebook
-    from examkit.store.theory import import_theory
-
     batches = theory_batches(demo, params_dir)
     if not batches:
         return

@@ -1,4 +1,4 @@
-"""examkit.intake.final_sheet"""
+"""Final score sheets (candidate, total, status) as sites export them, read for the pass rates."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 import polars as pl
 
 from examkit.core.exceptions import InputError, ValidationFailed
-from examkit.core.findings import MAX_LISTED
+from examkit.core.findings import ERROR, MAX_LISTED, Finding
 from examkit.core.i18n import LANGS, label, t
 from examkit.core.text import header_key
+from examkit.io.tables import ROW, read_table
 from examkit.settings.columns import columns_for
 
 
@@ -37,8 +38,6 @@ def _status_words() -> dict[str, str]:
 
 def is_final_sheet(path: Path, params_dir: Path | None = None) -> bool:
     """True when the sheet has a total column (the exported final score sheet)."""
-    from examkit.io.tables import read_table
-
     try:
         table = read_table(path, "final_scores", _final_columns(params_dir))
     except InputError:
@@ -52,9 +51,6 @@ def read_final_sheet(path: Path, full_mark: float, params_dir: Path | None = Non
     Raises ``ValidationFailed`` naming file, row, column, value and what is accepted for a total
     that is not a number within the full mark, or a status word it does not know.
     """
-    from examkit.core.findings import ERROR, Finding
-    from examkit.io.tables import ROW, read_table
-
     table = read_table(path, "final_scores", _final_columns(params_dir))
     frame = table.frame
     if "status" not in frame.columns:

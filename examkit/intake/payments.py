@@ -15,6 +15,7 @@ import polars as pl
 
 from examkit.core import text as normalize
 from examkit.core.exceptions import InputError
+from examkit.core.findings import SCHEMA, VALUE_CHARS, from_frame, message_expr
 from examkit.core.i18n import t
 from examkit.core.money import yuan_to_fen
 from examkit.io.tables import ROW, Table, read_table
@@ -103,8 +104,6 @@ def payments_from_table(table: Table, columns: dict | None = None) -> Payments:
 
 def _findings(table: Table, frame: pl.DataFrame) -> list:
     """One finding per bad cell, built as frames (vectorised) and returned as ``Finding`` objects."""
-    from examkit.core.findings import SCHEMA, VALUE_CHARS, from_frame, message_expr
-
     checks = (
         (pl.col("amount") == "", "amount", "fees.amount_missing"),
         (pl.col("amount_fen").is_null() & (pl.col("amount") != ""), "amount", "fees.amount_unparseable"),

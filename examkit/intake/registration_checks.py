@@ -1,4 +1,4 @@
-"""examkit.intake.registration_checks"""
+"""The registration rules (R2, R4, R5, R8, R9, R10) as polars expressions over a whole file, and the excluded rows."""
 
 from __future__ import annotations
 

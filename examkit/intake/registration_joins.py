@@ -1,4 +1,4 @@
-"""examkit.intake.registration_joins"""
+"""Registration rows joined with what they are checked against: the schools list and earlier passes."""
 
 from __future__ import annotations
 

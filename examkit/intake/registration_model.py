@@ -1,4 +1,4 @@
-"""examkit.intake.registration_model"""
+"""What a validated registrations file is: its schema, the ``Registrations`` result, and the context rows are checked against."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import polars as pl
 from examkit.core.findings import ERROR, WARNING, Finding, findings_frame
 from examkit.core.i18n import label
 from examkit.core.notice import Batch, Notice, available_years, load_notice
+from examkit.intake.schools import load_schools
 from examkit.io.tables import ROW
 from examkit.settings.columns import required_columns
 from examkit.settings.policy import DEFAULT_AGES, age_range
@@ -134,8 +135,6 @@ def make_context(
     columns: dict | None = None,
 ) -> Context:
     """The context for checking rows: ``notice`` (default: every notice shipped), the file's batch if known."""
-    from examkit.intake.schools import load_schools
-
     notices = [notice] if notice is not None else [load_notice(y) for y in available_years()]
     batches = tuple(b for n in notices for b in n.batches)
     expected = None

@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from examkit.core.exceptions import ConfigError, RubricError, ValidationFailed
+from examkit.core.findings import Finding
 from examkit.core.i18n import t
 from examkit.core.policy import DEFAULT_PARTIAL_CREDIT, PARTIAL_CREDIT_RULES
 from examkit.core.rubric import Item
@@ -192,8 +193,6 @@ def _round_down(e: pl.Expr, step: float | None) -> pl.Expr:
 
 
 def _finding(file: Path, row: int, column: str, value: str, rule: str, severity: str, **extra: object):
-    from examkit.core.findings import Finding
-
     return Finding(
         file=str(file),
         row=row,

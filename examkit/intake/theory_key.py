@@ -1,4 +1,4 @@
-"""examkit.intake.theory_key"""
+"""The senior theory paper's answer key: question ids, answers and options as typed, and their findings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from examkit.core.exceptions import InputError, RubricError, ValidationFailed
+from examkit.core.findings import Finding
 from examkit.core.i18n import t
 from examkit.core.rubric import Item, Rubric
 from examkit.core.text import header_key, header_key_expr
@@ -155,8 +156,6 @@ def _require(table, mapping: dict[str, list[str]], needed: tuple[str, ...]) -> N
 
 def _findings(file: Path, table, frame: pl.DataFrame, checks) -> list:
     """One Finding per (row, check) that fails; ``checks`` are (condition, column, rule)."""
-    from examkit.core.findings import Finding
-
     out = []
     for condition, column, rule in checks:
         header = table.header(column)

@@ -102,7 +102,7 @@ def _body(grid: pl.DataFrame, header_index: int) -> tuple[pl.DataFrame, list[str
 
 
 def _read_xlsx(p: Path) -> pl.DataFrame:
-    import fastexcel
+    import fastexcel  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     try:
         reader = fastexcel.read_excel(str(p))

@@ -1,4 +1,4 @@
-"""examkit.io.write"""
+"""Writing outputs atomically (a temporary file beside the target, then one rename): text, csv, xlsx, findings."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def write_csv(frame: pl.DataFrame, path: str | os.PathLike, *, bom: bool = True)
 
 def write_xlsx(sheets: dict[str, pl.DataFrame], path: str | os.PathLike) -> None:
     """One xlsx with a sheet per entry, written atomically."""
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     with atomic_path(path) as tmp:
         with xlsxwriter.Workbook(str(tmp)) as wb:
@@ -74,8 +74,6 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 def write_findings(findings: Iterable[Finding], path: str | os.PathLike) -> None:
     """Write findings atomically: ``.json`` as JSON, anything else as CSV that Excel opens (UTF-8 BOM)."""
-    from examkit.io.write import atomic_write_text, write_csv
-
     items = list(findings)
     if str(path).lower().endswith(".json"):
         atomic_write_text(path, findings_json(items))

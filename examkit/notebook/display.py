@@ -1,9 +1,10 @@
-"""examkit.notebook.display"""
+"""Display setup for a kernel: altair charts as static SVG, every polars frame shown through ``report.tables.table``."""
 
 from __future__ import annotations
 
 import polars as pl
 
+from examkit.report import charts
 from examkit.report.masking import mask_frame
 from examkit.report.tables import DEFAULT_MAX_ROWS, chart_html, chart_svg, table, table_html
 
@@ -15,26 +16,18 @@ def _svg_renderer(spec: dict, **_: object) -> dict:
 
 
 def _setup_altair(lang: str) -> None:
-    import altair as alt
+    import altair as alt  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
-    global _lang_for_charts
-    _lang_for_charts = lang
     if RENDERER not in alt.renderers.names():
         alt.renderers.register(RENDERER, _svg_renderer)
     alt.renderers.enable(RENDERER)
-    try:  # the shared chart theme, once examkit.report.charts provides one
-        from examkit.report import charts
-    except ImportError:
-        return
-    enable = getattr(charts, "enable_theme", None)
-    if callable(enable):
-        enable()
+    charts.enable_theme()
 
 
 def _setup_formatters() -> None:
     """Every polars frame displayed in a notebook goes through ``table`` (masked, styled)."""
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # noqa: PLC0415  heavy import, only inside a kernel
     except ImportError:  # pragma: no cover - IPython ships with ipykernel
         return
     ip = get_ipython()

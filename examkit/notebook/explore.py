@@ -16,7 +16,8 @@ from examkit.analysis import passrates as an
 from examkit.core.i18n import label, t
 from examkit.core.policy import Policy
 from examkit.report import charts
-from examkit.report.passrates import _heading, _lang, _policy
+from examkit.report.passrates import _heading, _lang, _policy, rates_table
+from examkit.report.tables import table
 
 if TYPE_CHECKING:
     from examkit.session.batch import BatchSession
@@ -74,8 +75,6 @@ def view(
     lang: str | None = None,
 ) -> tuple[pl.DataFrame, alt.TopLevelMixin]:
     """The ranked rates table (display form) and the bar chart for one choice of the dropdowns."""
-    from examkit.report.passrates import rates_table
-
     lf = filtered(cands, level, school)
     rates = an.label_column(an.ranked(an.pass_rates(lf, [by], policy)), [by], lf, lang)
     title = t("charts.title_by", lang, dim=t(f"analytics.dim_{by}", lang))
@@ -84,10 +83,8 @@ def view(
 
 def explorer(cands: Frame, policy: Policy, lang: str | None = None, default_by: str = "school_code", **_: object):
     """Dropdowns (group by, level, school) above a table and chart that follow them."""
-    import ipywidgets as w
-    from IPython.display import display
-
-    from examkit.report.tables import table
+    import ipywidgets as w  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
+    from IPython.display import display  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     data = cands.lazy().collect()
     opts = choices(data, lang)
@@ -113,7 +110,5 @@ def explorer(cands: Frame, policy: Policy, lang: str | None = None, default_by: 
 
 def explorer_section(session: BatchSession) -> list:
     """The interactive explorer (JupyterLab only, never in a rendered report)."""
-    from examkit.notebook.explore import explorer as build
-
     lang = _lang(session)
-    return [_heading("h_explore", lang), build(session.year_results, _policy(session), lang)]
+    return [_heading("h_explore", lang), explorer(session.year_results, _policy(session), lang)]

@@ -9,10 +9,14 @@ and stops the server and its kernels cleanly on Ctrl-C.
 
 from __future__ import annotations
 
+import html
 import os
 
 from examkit.core.exceptions import ExamkitError
-from examkit.core.i18n import t
+from examkit.core.i18n import set_lang, t
+from examkit.notebook.open import open_batch
+from examkit.notebook.widgets import grading_form
+from examkit.settings.params import load_batch_params
 
 ENV_PARAMS = "EXAMKIT_GRADE_PARAMS"  # absolute path of params/<batch>.yaml
 ENV_GRADER = "EXAMKIT_GRADE_GRADER"  # the grader's name ('' = typed in the page)
@@ -27,12 +31,7 @@ def page(params_file: str = "", grader: str = ""):
     Without a parameters file it shows how to start the page (so the notebook also runs headless).
     Problems are shown as a message in the page, never as a traceback.
     """
-    import html
-
-    import ipywidgets as W
-
-    from examkit.core.i18n import set_lang
-    from examkit.settings.params import load_batch_params
+    import ipywidgets as W  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     params_file = os.environ.get(ENV_PARAMS) or params_file
     grader = os.environ.get(ENV_GRADER) or grader
@@ -50,7 +49,4 @@ def page(params_file: str = "", grader: str = ""):
 def build_form(values: dict, grader: str = ""):
     """The grading form for one batch's parameters: the same form ``grading.ipynb`` shows, same setup
     (candidates registered, a paper score sheet imported, double marking switched on as the parameters say)."""
-    from examkit.notebook.open import open_batch
-    from examkit.notebook.widgets import grading_form
-
     return grading_form(open_batch(**{**values, "grader": grader, "report_mode": False}))

@@ -16,6 +16,7 @@ from examkit.core.exceptions import GradebookError, StaleWriteError
 from examkit.core.grading import check_mark, next_ungraded, partial_total, progress, search, status_of, total, verdict
 from examkit.core.i18n import get_lang, t
 from examkit.core.notice import notice_for_batch
+from examkit.report.double_marking import ensure
 from examkit.store.gradebook import Gradebook
 
 _ERROR = '<span style="color:#b00020">{}</span>'
@@ -342,7 +343,6 @@ def grading_form(session) -> GradingForm | None:
     """The grading form for an interactive session; None when the notebook runs as a report (``report_mode``)."""
     if session.params.get("report_mode"):
         return None
-    from examkit.report.double_marking import ensure
 
     ensure(session.gradebook, session.batch_id, session.params, session.settings_dir)  # `double_marking: true`
     return GradingForm(

@@ -1,4 +1,4 @@
-"""examkit.report.batch_info"""
+"""What frames every batch report: the batch as the notice schedules it (top) and the reproducibility footer (bottom)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from examkit.core.i18n import get_lang, t
+import polars as pl
+
+from examkit import __version__
+from examkit.core.i18n import get_lang, label, t
+from examkit.intake.registration_model import make_context
+from examkit.intake.registrations import registration_files
+from examkit.io.tables import read_table
+from examkit.io.write import sha256_file
 from examkit.report.tables import HTMLBlock
+from examkit.settings.rubrics import load_rubric
 
 if TYPE_CHECKING:
     from examkit.session.batch import BatchSession
@@ -29,9 +37,6 @@ def _shown_path(path: Path, base: Path | None) -> str:
 def _year_registration_files(folder: Path, session: BatchSession) -> list[Path]:
     """The registrations files the year so far reads: the same rule as ``session.year_registrations``
     (registration files of batches up to this one, plus files not named after a batch)."""
-    from examkit.intake.registration_model import make_context
-    from examkit.intake.registrations import registration_files
-
     words = make_context(notice=session.notice).batch_words()
     return [f for f in registration_files(folder) if (words.get(f.stem.strip()) or "") <= session.batch_id]
 
@@ -60,8 +65,6 @@ def input_files(session: BatchSession) -> list[tuple[str, Path]]:
 
 def footer_rows(session: BatchSession) -> list[tuple[str, str, str]]:
     """(what, file, SHA-256) for the parameters file, every input file and the rubric."""
-    from examkit.io.write import sha256_file
-
     params_file = session.path("params_file")
     base = params_file.resolve().parent.parent if params_file else None
     rows: list[tuple[str, str, str]] = []
@@ -70,8 +73,6 @@ def footer_rows(session: BatchSession) -> list[tuple[str, str, str]]:
     for key, f in input_files(session):
         rows.append((t(f"report.input_{key}"), _shown_path(f, base), sha256_file(f)))
     try:
-        from examkit.settings.rubrics import load_rubric
-
         rubric = load_rubric(session.batch.level, session.settings_dir)
         rows.append((t("report.rubric"), _shown_path(rubric.file, base), sha256_file(rubric.file)))
         rows.append((t("report.rubric_items"), "", rubric.sha256))
@@ -82,8 +83,6 @@ def footer_rows(session: BatchSession) -> list[tuple[str, str, str]]:
 
 def footer(session: BatchSession) -> HTMLBlock:
     """The reproducibility footer: batch, parameters file, input hashes, version, run time."""
-    from examkit import __version__
-
     now = dt.datetime.now().astimezone()
     seconds = max(0.0, (now - session.started).total_seconds())
     facts = [
@@ -110,10 +109,6 @@ def footer(session: BatchSession) -> HTMLBlock:
 
 def batch_summary(session: BatchSession):
     """The batch as the notice schedules it, and how many rows its registrations file holds."""
-    import polars as pl
-
-    from examkit.core.i18n import label, t
-    from examkit.io.tables import read_table
 
     b, lv = session.batch, session.notice.level(session.batch.level)
     rows = 0

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from examkit.core import privacy
 from examkit.core.certificates import IssueResult
-from examkit.core.i18n import t
+from examkit.core.i18n import label, t
+from examkit.io.write import write_csv, write_xlsx
 from examkit.settings.policy import load_layout
 
 if TYPE_CHECKING:
@@ -61,8 +63,6 @@ def issue_list(register: pl.DataFrame, *, masked: bool, lang: str | None = None)
 
 def _shown(frame: pl.DataFrame, columns: tuple[str, ...], by: str, masked: bool, lang: str | None) -> pl.DataFrame:
     """``columns`` of ``frame`` sorted by ``by``, masked if asked, levels labelled, headers from the catalog."""
-    from examkit.core.i18n import label
-
     out = frame.select([c for c in columns if c in frame.columns]).sort(by)
     if masked:
         out = _mask(out)
@@ -73,8 +73,6 @@ def _shown(frame: pl.DataFrame, columns: tuple[str, ...], by: str, masked: bool,
 
 
 def _mask(frame: pl.DataFrame) -> pl.DataFrame:
-    from examkit.core import privacy
-
     # column by column: privacy.mask_frame would also scrub 18-digit certificate numbers as if they were IDs
     maskers = {"name": privacy.mask_name, "id_number": privacy.mask_id}
     exprs = [mask(pl.col(c)).alias(c) for c, mask in maskers.items() if c in frame.columns]
@@ -90,8 +88,6 @@ def write_issue_list(
     lang: str | None = None,
 ) -> dict[str, Path]:
     """The platform's issue list (full data, xlsx + csv) and the leadership copy (masked xlsx); returns the paths."""
-    from examkit.io.write import write_csv, write_xlsx
-
     out = Path(out_dir)
     full = issue_list(register, masked=False, lang=lang)
     sheets = {t("certificates.sheet_issued", lang): full}

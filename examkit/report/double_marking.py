@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from examkit.analysis.agreement import Agreement, agreement, agreement_table
-from examkit.core.double_marking import DoubleMarkingPolicy
+from examkit.core.double_marking import DoubleMarkingPolicy, resolve
 from examkit.core.i18n import t
+from examkit.report.tables import HTMLBlock, table_html
 from examkit.settings.policy import load_double_marking
 
 
@@ -64,8 +65,6 @@ class Status:
 
 def status(gradebook, batch: str) -> Status | None:
     """The double-marking status of ``batch`` (None when the batch is single-marked)."""
-    from examkit.core.double_marking import resolve
-
     policy = gradebook.double_marking(batch)
     if policy is None:
         return None
@@ -75,8 +74,6 @@ def status(gradebook, batch: str) -> Status | None:
 
 def report(session):
     """The grading report's double-marking section: agreement table and the arbitration queue (or nothing)."""
-    from examkit.report.tables import HTMLBlock, table_html
-
     ensure(session.gradebook, session.batch_id, session.params, session.settings_dir)
     st = status(session.gradebook, session.batch_id)
     if st is None:

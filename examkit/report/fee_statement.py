@@ -12,6 +12,7 @@ import os
 import polars as pl
 
 from examkit.analysis.fees import STATUSES, Reconciliation
+from examkit.core.findings import findings_frame, message_expr
 from examkit.core.i18n import label, t
 from examkit.core.money import FEN_PER_YUAN, format_yuan
 from examkit.core.notice import Notice
@@ -98,8 +99,6 @@ def receipts_view(allocations: pl.DataFrame, lang: str | None = None) -> pl.Data
 
 def unmatched_view(unmatched: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
     """Receipts that matched nothing, with the reason in words."""
-    from examkit.core.findings import message_expr
-
     reason = pl.lit(None, pl.String)
     for code in ("unknown_payer", "ambiguous_payer", "possible_duplicate", "nothing_billed"):
         reason = (
@@ -149,8 +148,6 @@ def other_batches_view(other: pl.DataFrame, lang: str | None = None) -> pl.DataF
 
 def findings_view(findings: list, lang: str | None = None) -> pl.DataFrame:
     """Bank statement rows that could not be read: row, column, value, message."""
-    from examkit.core.findings import findings_frame
-
     names = {"row": "col_row", "column": "col_column", "value": "col_value", "message": "col_message"}
     return findings_frame(findings).select(list(names)).rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
 
@@ -228,7 +225,7 @@ def write_statement_xlsx(
     recon: Reconciliation, path: str | os.PathLike, lang: str | None = None, notice: Notice | None = None
 ) -> None:
     """One xlsx: a summary sheet, then one sheet per paying school; written atomically."""
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     with atomic_path(path) as tmp:
         with xlsxwriter.Workbook(str(tmp)) as wb:

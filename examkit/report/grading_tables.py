@@ -1,4 +1,4 @@
-"""examkit.report.grading_tables"""
+"""The grading report's tables: status counts, candidates still to grade, graders, final scores (masked)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import polars as pl
 
 from examkit.core.findings import findings_frame
 from examkit.core.grading import STATUSES, grader_summary
-from examkit.core.i18n import t
+from examkit.core.i18n import label, t
+from examkit.core.privacy import mask_id, mask_name
 from examkit.core.rubric import Rubric
+from examkit.report.tables import HTMLBlock, table
 from examkit.store.scores import ScoreImport
 
 
 def status_counts(results: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
     """Candidates per status (graded, absent, void, ungraded) with their share, headers in ``lang``."""
-    from examkit.core.i18n import label
-
     order = pl.DataFrame({"status": list(STATUSES)})
     counts = order.join(results.group_by("status").len(), on="status", how="left").with_columns(
         pl.col("len").fill_null(0)
@@ -30,8 +30,6 @@ def status_counts(results: pl.DataFrame, lang: str | None = None) -> pl.DataFram
 
 
 def _masked_people(candidates: pl.DataFrame) -> pl.DataFrame:
-    from examkit.core.privacy import mask_id, mask_name
-
     return candidates.select(
         "candidate_no",
         mask_name(pl.col("name")).alias("name"),
@@ -67,8 +65,6 @@ def grader_table(marks: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
 
 def final_table(results: pl.DataFrame, candidates: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
     """The final scores for a report: number, masked name and ID number, total, pass, status."""
-    from examkit.core.i18n import label
-
     return (
         results.join(_masked_people(candidates), on="candidate_no", how="left")
         .sort("candidate_no")
@@ -90,8 +86,6 @@ def final_table(results: pl.DataFrame, candidates: pl.DataFrame, lang: str | Non
 
 def rubric_note(rubric: Rubric, lang: str | None = None):
     """A visible note when the batch is graded with an example rubric (never presented as official); else None."""
-    from examkit.report.tables import HTMLBlock
-
     if not rubric.is_example:
         return None
     split = t("rubric.split", lang) if len(rubric.sections) > 1 else ""
@@ -102,8 +96,6 @@ def rubric_note(rubric: Rubric, lang: str | None = None):
 def import_table(result: ScoreImport | None, lang: str | None = None):
     """What opening the batch imported from its score sheet, for a report: a captioned table of
     findings (or of nothing), or None when no sheet was imported."""
-    from examkit.report.tables import table
-
     if result is None:
         return None
     frame = findings_frame(result.findings).select("row", "column", "value", "severity", "message")

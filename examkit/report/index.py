@@ -14,9 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import polars as pl
+
+from examkit import __version__
+from examkit.analysis.passrates import pass_rates
+from examkit.analysis.stats import wilson_interval
+from examkit.core.exceptions import ExamkitError
 from examkit.core.i18n import get_lang, label, t
+from examkit.core.money import format_yuan
 from examkit.io.write import atomic_write_text
-from examkit.settings.params import BatchParams
+from examkit.report.render import FONT_STACK
+from examkit.report.run_records import run_records
+from examkit.session.batch import BatchSession
+from examkit.settings.params import BatchParams, load_batch_params
 from examkit.settings.resources import NOTEBOOKS
 
 if TYPE_CHECKING:
@@ -47,16 +57,12 @@ class Headline:
 
 def _problem(exc: Exception) -> str:
     """A short reason for a figure that could not be computed."""
-    from examkit.core.exceptions import ExamkitError
-
     text = str(exc) if isinstance(exc, ExamkitError) else f"{type(exc).__name__}: {exc}"
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def pass_figures(session: BatchSession, head: Headline) -> None:
     """Registered, sat, passed and the pass rate with its interval: the pass-rate report's own inputs."""
-    from examkit.analysis.passrates import pass_rates
-
     row = pass_rates(session.batch_results, [], session.analytics_policy).row(0, named=True)
     head.registered, head.sat, head.passed = row["registered"], row["sat"], row["passed"]
     head.ungraded = row["ungraded"]
@@ -67,16 +73,12 @@ def pass_figures(session: BatchSession, head: Headline) -> None:
 
 def outstanding_fen(session: BatchSession) -> int:
     """Fees still owed for the batch (fen): what each paying site still owes it, as the fees report reconciles."""
-    import polars as pl
-
     statement = session.fees.batch(session.batch_id)
     return int(statement.select(pl.col("balance_fen").clip(lower_bound=0).sum()).item() or 0)
 
 
 def headline(params: BatchParams) -> Headline:
     """The dashboard's figures for one batch; a figure that cannot be computed is None with a note why."""
-    from examkit.session.batch import BatchSession
-
     session = BatchSession(params.batch, params=dict(params.values))
     head = Headline(batch=params.batch)
     try:
@@ -112,10 +114,6 @@ def headlines(batches: list[BatchParams], failures: dict[str, list[str]] | None 
 
 def recorded_batches(out_dir: Path) -> tuple[list[BatchParams], dict[str, list[str]]]:
     """The batches whose reports are under ``out_dir`` (from the runner's records) and their failures."""
-    from examkit.core.exceptions import ExamkitError
-    from examkit.report.run_records import run_records
-    from examkit.settings.params import load_batch_params
-
     batches, failures = [], {}
     for rec in run_records(out_dir):
         failed = [
@@ -173,8 +171,6 @@ def _rate_cell(h: Headline) -> str:
 
 
 def _money(fen: int | None) -> str:
-    from examkit.core.money import format_yuan
-
     return DASH if fen is None else format_yuan(fen)
 
 
@@ -217,8 +213,6 @@ def _row(h: Headline, out_dir: Path) -> str:
 
 
 def _total_row(heads: list[Headline]) -> str:
-    from examkit.analysis.stats import wilson_interval
-
     def total(attr: str) -> int | None:
         vals = [getattr(h, attr) for h in heads]
         return None if any(v is None for v in vals) or not vals else sum(vals)
@@ -248,9 +242,6 @@ def _total_row(heads: list[Headline]) -> str:
 
 def index_html(out_dir: Path, heads: list[Headline], generated: dt.datetime | None = None) -> str:
     """The dashboard page for ``heads``, linking reports found under ``out_dir``."""
-    from examkit import __version__
-    from examkit.report.render import FONT_STACK
-
     generated = generated or dt.datetime.now().astimezone()
     cols = (
         "col_batch",

@@ -9,7 +9,9 @@ from typing import TypeVar
 
 import polars as pl
 
+from examkit.core.exceptions import ConfigError
 from examkit.core.privacy import ID_NUMBER, MASKERS, NAME, PHONE, scrub_text
+from examkit.settings.columns import column_kinds
 
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
@@ -29,9 +31,6 @@ def _norm(header: str) -> str:
 @lru_cache(maxsize=8)
 def _headers(params_dir: str | None = None) -> dict[str, str]:
     """Normalised header → personal kind, from the built-in list and the column mapping."""
-    from examkit.core.exceptions import ConfigError
-    from examkit.settings.columns import column_kinds
-
     out = {_norm(h): kind for kind, heads in _KNOWN_HEADERS.items() for h in heads}
     try:
         kinds = column_kinds(params_dir).values()

@@ -15,6 +15,8 @@ from examkit.core.i18n import label, t
 from examkit.core.policy import Policy
 from examkit.report import charts, narrative
 from examkit.report.narrative import Heading, Sentence
+from examkit.report.tables import table
+from examkit.report.validation import validation_report
 
 if TYPE_CHECKING:
     from examkit.session.batch import BatchSession
@@ -31,8 +33,6 @@ def _policy(session: BatchSession) -> Policy:
 
 
 def _table(frame: pl.DataFrame, caption: str | None = None):
-    from examkit.report.tables import table
-
     return table(frame, caption)
 
 
@@ -226,8 +226,4 @@ def retakes(session: BatchSession) -> list:
 def registration_check(session: BatchSession) -> list:
     """The registration check of this batch's file (the validation report), when examkit provides one."""
     lang = _lang(session)
-    try:
-        from examkit.report.validation import validation_report
-    except ImportError:
-        return [_heading("h_registration_check", lang), Sentence(t("analytics.registration_check_missing", lang))]
     return [_heading("h_registration_check", lang), _table(validation_report(session))]

@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from examkit.core import privacy
 from examkit.core import publicity as dates
-from examkit.core.i18n import label, t
+from examkit.core.i18n import get_lang, label, t
+from examkit.core.notice import notice_for_batch
 from examkit.core.publicity import PublicityPeriod, Review, Stage
+from examkit.io.write import atomic_write_text, write_xlsx
+from examkit.report.tables import HTMLBlock, table_html
 from examkit.settings.policy import publicity_days
 
 if TYPE_CHECKING:
@@ -58,8 +62,6 @@ def publicity_list(results: pl.DataFrame, candidates: pl.DataFrame, lang: str | 
     ``results`` is the gradebook's results frame; ``candidates`` has ``candidate_no``, ``name``,
     ``id_number`` and optionally ``school_name``. Totals are shown only for graded candidates.
     """
-    from examkit.core import privacy
-
     info = [c for c in ("candidate_no", "name", "id_number", "school_name") if c in candidates.columns]
     frame = (
         results.lazy()
@@ -118,8 +120,6 @@ tr:nth-child(even) td {{ background: #fafafa; }}
 
 
 def _lang() -> str:
-    from examkit.core.i18n import get_lang
-
     return get_lang()
 
 
@@ -127,9 +127,6 @@ def write_publicity_list(
     frame: pl.DataFrame, out_dir: str | os.PathLike, batch_id: str, period: PublicityPeriod, lang: str | None = None
 ) -> dict[str, Path]:
     """Write the publicity list as xlsx and self-contained HTML (both atomic); returns their paths."""
-    from examkit.core.notice import notice_for_batch
-    from examkit.io.write import atomic_write_text, write_xlsx
-
     b = notice_for_batch(batch_id).batch(batch_id)
     title = t("publicity.list_title", lang, batch=b.name_zh, level=label(b.level, lang))
     lines = [
@@ -252,8 +249,6 @@ def reviews_frame(session: BatchSession) -> pl.DataFrame:
 
 def publicity_report(session: BatchSession) -> HTMLBlock:
     """The report section: the batch's stage and its review requests with their outcomes (one HTML block)."""
-    from examkit.report.tables import HTMLBlock, table_html
-
     reviews = reviews_frame(session)
     parts = [table_html(status_frame(session))]
     if reviews.height:

@@ -13,8 +13,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from examkit.core.exceptions import RunError
 from examkit.core.i18n import t
 from examkit.io.write import atomic_path, atomic_write_text
+from examkit.report.tables import chart_html, chart_svg
 
 TEMPLATE = "examkit_report.html.j2"
 # Outputs a report never shows: live widgets (nothing to drive them) and JavaScript (reports run no scripts).
@@ -111,11 +113,9 @@ _TEMPLATE_SOURCE = """{%- extends 'base.html.j2' -%}
 
 def _vega_to_html(mimetype: str, spec: dict, lang: str) -> str:
     """A vega / vega-lite output (a chart displayed without examkit's renderer) as inline SVG."""
-    from examkit.report.tables import chart_html, chart_svg
-
     if _VEGALITE.match(mimetype):
         return chart_html(chart_svg(spec, lang))
-    import vl_convert as vlc
+    import vl_convert as vlc  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     return chart_html(vlc.vega_to_svg(spec, allowed_base_urls=[]))
 
@@ -173,8 +173,8 @@ def report_title(nb) -> str:
 
 def render_html_text(nb) -> str:
     """A notebook node as the report's HTML text."""
-    import jinja2
-    from nbconvert import HTMLExporter
+    import jinja2  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
+    from nbconvert import HTMLExporter  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     lang = report_lang(nb)
     prepare(nb, lang)
@@ -197,7 +197,7 @@ def render_html_text(nb) -> str:
 
 def render_html(executed: str | os.PathLike, target: str | os.PathLike) -> Path:
     """Render ``executed`` (an .ipynb) to ``target`` (html): no code, self-contained, phone- and print-ready."""
-    import nbformat
+    import nbformat  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     nb = nbformat.read(str(executed), as_version=4)
     atomic_write_text(target, render_html_text(nb))
@@ -256,8 +256,6 @@ def pdf_note() -> str | None:
 
 def write_pdf(html_file: str | os.PathLike, target: str | os.PathLike, *, timeout: int = 120) -> Path | None:
     """Print ``html_file`` to PDF with a local Chromium; None when none is installed (the runner says so once)."""
-    from examkit.core.exceptions import RunError
-
     exe = find_chromium()
     if exe is None:
         return None

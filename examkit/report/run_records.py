@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from examkit.io.write import atomic_write_text
 from examkit.settings.params import BatchParams
 
 RUN_RECORD = "run.json"
@@ -22,8 +23,6 @@ class NotebookOutcome(Protocol):
 
 def write_run_record(out: Path, params: BatchParams, results: list[NotebookOutcome]) -> Path:
     """``out/<batch>/run.json``: which params file produced the batch's reports, and what failed."""
-    from examkit.io.write import atomic_write_text
-
     record = {
         "batch": params.batch,
         "params_file": str(params.file),

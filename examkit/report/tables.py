@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from examkit.core.i18n import label, t
+from examkit.core.i18n import get_lang, label, t
 from examkit.report.masking import mask_frame
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 # Frames displayed without ``table`` (a bare frame as a cell's last line) show at most this many rows.
 DEFAULT_MAX_ROWS = 200
 _LOCALES = {"zh": "zh-CN", "en": "en-US"}
-_lang_for_charts = "zh"
 _NUM = ' class="num"'
 
 
@@ -43,15 +42,15 @@ class HTMLBlock:
 
 def chart_svg(spec: dict, lang: str | None = None) -> str:
     """A vega-lite spec as a static SVG string (no network: external data URLs are refused)."""
-    import vl_convert as vlc
+    import vl_convert as vlc  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     try:
-        from altair.utils._importers import vl_version_for_vl_convert
+        from altair.utils._importers import vl_version_for_vl_convert  # noqa: PLC0415  heavy, only for charts
 
         vl_version: str | None = vl_version_for_vl_convert()
     except ImportError:  # pragma: no cover - altair moved it
         vl_version = None
-    locale = _LOCALES.get(lang or _lang_for_charts, "zh-CN")
+    locale = _LOCALES.get(lang or get_lang(), "zh-CN")
     return vlc.vegalite_to_svg(
         spec, vl_version=vl_version, format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
     )

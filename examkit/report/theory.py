@@ -16,6 +16,7 @@ from examkit.core.i18n import t
 from examkit.intake.theory import TheoryScores, score_responses
 from examkit.intake.theory import summary as question_summary
 from examkit.intake.theory_key import load_key, theory_item
+from examkit.report.tables import HTMLBlock, table_html
 from examkit.settings.policy import load_partial_credit
 from examkit.store.theory import TheoryImport, import_theory
 
@@ -54,8 +55,6 @@ def theory_correct(session) -> pl.DataFrame | None:
 
 def report(session):
     """The grading report's theory section: what was scored, per-question facility, reported answers."""
-    from examkit.report.tables import HTMLBlock, table_html
-
     try:
         scores = theory_scores(session)
         if scores is None:

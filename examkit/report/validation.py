@@ -1,4 +1,4 @@
-"""examkit.report.validation"""
+"""The registration check as a report table (the findings of this batch's file, without personal data)."""
 
 from __future__ import annotations
 

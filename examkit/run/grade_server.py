@@ -1,4 +1,4 @@
-"""examkit.run.grade_server"""
+"""Serving the grading page with Voilà: a free port, the command line, waiting for it, and stopping it cleanly."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from pathlib import Path
 
 from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import t
+from examkit.core.notice import notice_for_batch
+from examkit.settings.resources import notebooks_dir
 
 APP_NOTEBOOK = "grade_app.ipynb"
 
@@ -27,8 +29,6 @@ STOP_TIMEOUT_S = 20.0  # how long Voilà may take to shut its kernels down befor
 
 
 def app_notebook() -> Path:
-    from examkit.settings.resources import notebooks_dir
-
     return notebooks_dir() / APP_NOTEBOOK
 
 
@@ -56,8 +56,6 @@ def _listening(port: int) -> bool:
 
 def params_file_for(batch: str, params_dir: str | os.PathLike | None) -> tuple[str, Path]:
     """The batch id (``2023-08`` or ``2023年第八次统考``) and its ``params/<batch>.yaml``; ``ConfigError`` if absent."""
-    from examkit.core.notice import notice_for_batch
-
     batch_id = notice_for_batch(batch).batch(batch).id
     folder = Path(params_dir) if params_dir else Path.cwd() / "params"
     path = folder / f"{batch_id}.yaml"

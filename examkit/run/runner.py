@@ -14,7 +14,11 @@ from pathlib import Path
 
 from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import get_lang, t
+from examkit.report.index import write_index
+from examkit.report.render import pdf_note
 from examkit.report.run_records import write_run_record
+from examkit.run.kernel import ensure_kernel
+from examkit.run.worker import remove_outputs
 from examkit.settings.params import BatchParams, load_batch_params
 from examkit.settings.resources import NOTEBOOKS, notebooks_dir
 
@@ -73,8 +77,6 @@ def _run_one(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf
     except json.JSONDecodeError:
         data = None
     if not data:  # the worker itself died: its outputs cannot be trusted
-        from examkit.run.worker import remove_outputs
-
         remove_outputs(out_dir / params.batch, notebook)
         tail = (proc.stderr or "").strip().splitlines()[-3:]
         return JobResult(params.batch, notebook, False, time.perf_counter() - start, " | ".join(tail) or "?")
@@ -104,8 +106,6 @@ def run(
 
     ``progress(result, total)`` is called as each notebook finishes (the CLI draws a bar with it).
     """
-    from examkit.run.kernel import ensure_kernel
-
     if not params_files:
         raise ConfigError(t("run.no_params"))
     batches = [load_batch_params(p) for p in params_files]
@@ -113,8 +113,6 @@ def run(
     kernel = kernel or ensure_kernel()
     notes: list[str] = []
     if pdf:
-        from examkit.report.render import pdf_note
-
         note = pdf_note()
         if note:  # say so once, then render HTML only
             notes.append(note)
@@ -133,8 +131,6 @@ def run(
     for b in batches:
         write_run_record(out, b, [r for r in results if r.batch == b.batch])
     if index:
-        from examkit.report.index import write_index
-
         write_index(out)
     return report
 

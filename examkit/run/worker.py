@@ -8,15 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from examkit.core.i18n import t
+from examkit.io.write import atomic_path
+from examkit.report.render import render_html, write_pdf
 
 
 def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf: bool = False) -> dict:
     """Execute and render; on failure remove this notebook's old outputs so nothing stale looks complete."""
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    from examkit.io.write import atomic_path
-    from examkit.report.render import render_html, write_pdf
+    import papermill as pm  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
+    from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     src = Path(notebook)
     out = Path(out_dir)

@@ -16,12 +16,18 @@ from examkit.analysis.fees import Reconciliation, reconcile
 from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import t
 from examkit.core.notice import Batch, Notice, notice_for_batch
+from examkit.intake.payments import RECEIPT_SCHEMA, load_payments
 from examkit.intake.registration_model import Registrations, empty_registrations
 from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.intake.schools import load_schools
 from examkit.session.fee_inputs import load_results, load_schools_frame
+from examkit.session.year import session_inputs, theory_correctness
 from examkit.settings.columns import columns_for
 from examkit.settings.policy import load_bill_absent
 from examkit.settings.prices import load_prices
+from examkit.settings.rubrics import load_rubric
+from examkit.store.gradebook import Gradebook
+from examkit.store.scores import prepare_gradebook
 
 
 @dataclass
@@ -58,10 +64,6 @@ class BatchSession:
 
     @cached_property
     def _gradebook_setup(self):
-        from examkit.core.exceptions import ConfigError
-        from examkit.core.i18n import t
-        from examkit.store.scores import prepare_gradebook
-
         path = self.path("gradebook")
         if path is None:
             raise ConfigError(t("config.missing_key", file=str(self.params.get("params_file") or ""), key="gradebook"))
@@ -98,8 +100,6 @@ class BatchSession:
     @cached_property
     def passrates_inputs(self):
         """Registrations of the year so far with their outcomes, read only (``examkit.session.year.Loaded``)."""
-        from examkit.session.year import session_inputs
-
         return session_inputs(
             self.batch_id,
             registrations=self.path("registrations"),
@@ -118,8 +118,6 @@ class BatchSession:
     @cached_property
     def batch_results(self):
         """``year_results`` of this batch only."""
-        import polars as pl
-
         return self.year_results.filter(pl.col("batch") == self.batch_id)
 
     @property
@@ -130,8 +128,6 @@ class BatchSession:
     @cached_property
     def batch_theory_correct(self):
         """Per-question theory correctness (``candidate_no, question_id, correct``) for KR-20, or None."""
-        from examkit.session.year import theory_correctness
-
         return theory_correctness(self.path("theory_key"), self.path("theory_responses"), self.settings_dir)
 
     @property
@@ -142,8 +138,6 @@ class BatchSession:
     @cached_property
     def rubric(self):
         """The rubric of this batch's level (from ``settings_dir``)."""
-        from examkit.settings.rubrics import load_rubric
-
         return load_rubric(self.batch.level, self.settings_dir)
 
     # ------------------------------------------------------------------ loading (each runs once, cached above)
@@ -154,8 +148,6 @@ class BatchSession:
         Registrations: every batch file of ``registrations_dir`` up to this batch (else this batch's file),
         as validated for the self; receipts: the ``payments`` file (none → nothing received).
         """
-        from examkit.intake.payments import RECEIPT_SCHEMA, load_payments
-
         folder = self.path("registrations_dir")
         if folder is not None and folder.is_dir():
             regs = self.year_registrations.frame
@@ -222,7 +214,6 @@ class BatchSession:
         earlier = [b.id for b in self.notice.batches if b.level == self.batch.level and b.ordinal < self.batch.ordinal]
         if gradebook is None or not gradebook.is_file() or not earlier or self.path("registrations_dir") is None:
             return None
-        from examkit.store.gradebook import Gradebook
 
         with Gradebook(gradebook) as gb:
             results = pl.concat([gb.results(b).select("candidate_no", "batch", "passed") for b in earlier])
@@ -234,8 +225,6 @@ class BatchSession:
         )
 
     def _schools(self) -> pl.DataFrame | None:
-        from examkit.intake.schools import load_schools
-
         path = self.path("schools")
         return load_schools(path, columns_for(self.settings_dir)) if path else None
 

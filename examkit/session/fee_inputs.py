@@ -1,4 +1,4 @@
-"""examkit.session.fee_inputs"""
+"""The fee reconciliation's inputs read from files: registrations (files or folders), schools, gradebook statuses."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from pathlib import Path
 
 import polars as pl
 
+from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.intake.schools import load_schools
 from examkit.settings.columns import columns_for
+from examkit.store.gradebook import Gradebook
 
 
 def load_results(gradebook: str | os.PathLike | None, batches: tuple[str, ...]) -> pl.DataFrame | None:
     """Results (candidate status) of ``batches`` from the gradebook, or None when there is no gradebook file."""
     if not gradebook or not Path(gradebook).is_file():
         return None
-    from examkit.store.gradebook import Gradebook
 
     with Gradebook(gradebook) as gb:
         return pl.concat([gb.results(b).select("candidate_no", "batch", "status") for b in batches])
@@ -26,8 +28,6 @@ def load_inputs(
     params_dir: str | os.PathLike | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None, int]:
     """Typed registrations (files or folders of batch files), the schools frame, and how many rows failed validation."""
-    from examkit.intake.registrations import load_registrations, load_registrations_dir
-
     columns = columns_for(params_dir)
     school_frame = load_schools_frame(schools, params_dir) if schools else None
     frames, excluded = [], 0
@@ -43,6 +43,4 @@ def load_inputs(
 
 def load_schools_frame(path: str | os.PathLike, params_dir: str | os.PathLike | None = None) -> pl.DataFrame:
     """The typed schools list (``examkit.intake.schools.load_schools``) with the column mapping of ``params_dir``."""
-    from examkit.intake.schools import load_schools
-
     return load_schools(path, columns_for(params_dir))

@@ -22,7 +22,14 @@ from examkit.core.i18n import t
 from examkit.core.notice import notice_for_batch
 from examkit.core.policy import Policy
 from examkit.intake.final_sheet import _final_columns, is_final_sheet, read_final_sheet
-from examkit.settings.policy import load_policy
+from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.intake.scoresheet import read_scores
+from examkit.intake.theory import score_responses
+from examkit.intake.theory_key import load_key
+from examkit.io.tables import read_table
+from examkit.settings.policy import load_partial_credit, load_policy
+from examkit.settings.rubrics import load_rubric
+from examkit.store.gradebook import Gradebook
 
 RESULTS_SCHEMA = {"candidate_no": pl.String, "batch": pl.String, "status": pl.String, "total": pl.Float64}
 
@@ -54,8 +61,6 @@ def load_registration_files(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Validated registrations of every file or folder (folders: every batch file in them, up to ``upto``),
     and notes on the rows left out. A file inside a folder that is also given is read once."""
-    from examkit.intake.registrations import load_registrations, load_registrations_dir
-
     dirs = [p.resolve() for p in paths if p.is_dir()]
     frames, notes = [], []
     seen: set[Path] = set()
@@ -101,8 +106,6 @@ def _count(excluded: object) -> int:
 
 def from_gradebook(path: Path, batch: str) -> BatchResults | None:
     """The batch's results and item marks from an existing gradebook, or None when it has no marks for it."""
-    from examkit.store.gradebook import Gradebook
-
     if not path.is_file():
         return None
     gb = Gradebook(path)
@@ -119,9 +122,6 @@ def from_item_sheet(path: Path, batch: str, registered: pl.Series, params_dir: P
 
     Every item marked → graded (total = their sum); 缺考 → absent; 违纪 → void; otherwise ungraded.
     """
-    from examkit.intake.scoresheet import read_scores
-    from examkit.settings.rubrics import load_rubric
-
     rubric = load_rubric(notice_for_batch(batch).batch(batch).level, params_dir)
     sheet = read_scores(path, batch, rubric, registered, params_dir=params_dir)
     if not sheet.ok:
@@ -251,8 +251,6 @@ def load_outcomes(
 
 def _batch_of_sheet(sheet: Path, by_batch: dict[str, pl.Series], params_dir: Path | None) -> str:
     """The batch whose registered candidates the sheet lists most (the file name wins when it is a batch id)."""
-    from examkit.io.tables import read_table
-
     if sheet.stem in by_batch:
         return sheet.stem
     table = read_table(sheet, "final_scores", _final_columns(params_dir))
@@ -299,9 +297,6 @@ def theory_correctness(
     scored read-only from the answer key and the responses export; None when either file is missing."""
     if not key or not responses or not Path(key).is_file() or not Path(responses).is_file():
         return None
-    from examkit.intake.theory import score_responses
-    from examkit.intake.theory_key import load_key
-    from examkit.settings.policy import load_partial_credit
 
     scored = score_responses(responses, load_key(key), partial_credit=load_partial_credit(params_dir))
     return scored.correctness()

@@ -10,6 +10,7 @@ import yaml
 
 from examkit.core.exceptions import ConfigError, os_error_text
 from examkit.core.i18n import t
+from examkit.settings.resources import settings_file
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -25,15 +26,11 @@ def load_columns(path: str | os.PathLike | None = None) -> dict[str, dict[str, l
 
 def columns_for(params_dir: str | os.PathLike | None = None) -> dict[str, dict[str, list[str]]]:
     """The column mapping of ``params_dir`` (else the shipped one)."""
-    from examkit.settings.resources import settings_file
-
     return load_columns(settings_file("columns.yaml", params_dir))
 
 
 def column_kinds(params_dir: str | os.PathLike | None = None) -> dict:
     """The raw ``kinds`` block of the column mapping of ``params_dir`` (headers, required, …)."""
-    from examkit.settings.resources import settings_file
-
     return _columns_spec(settings_file("columns.yaml", params_dir))["kinds"]
 
 
@@ -43,8 +40,6 @@ def required_columns(kind: str, path: str | os.PathLike | None = None) -> list[s
 
 
 def _columns_spec(path: str | os.PathLike | None) -> dict:
-    from examkit.settings.resources import settings_file
-
     p = Path(path) if path else settings_file("columns.yaml")
     try:
         st = p.stat()

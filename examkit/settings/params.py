@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from examkit.core.exceptions import ConfigError
+from examkit.core.exceptions import ConfigError, os_error_text
 from examkit.core.i18n import t
 from examkit.settings.resources import settings_file
 
@@ -28,8 +28,6 @@ PATH_KEYS = (
 
 def read_yaml(path: str | os.PathLike) -> dict:
     """A YAML mapping from ``path``, or ``ConfigError`` naming the file."""
-    from examkit.core.exceptions import os_error_text
-
     p = Path(path)
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))

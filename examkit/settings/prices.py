@@ -1,4 +1,4 @@
-"""examkit.settings.prices"""
+"""``params/prices.yaml``: provincial prices per person-time (override the notice's fee), read into integer fen."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import t
 from examkit.core.money import yuan_to_fen
 from examkit.core.notice import LEVELS
+from examkit.settings.params import read_yaml
+from examkit.settings.resources import settings_file
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,6 @@ class Prices:
 
 def load_prices(path: str | os.PathLike | None = None, params_dir: str | os.PathLike | None = None) -> Prices:
     """Read ``prices.yaml`` (yuan per person-time) into fen; ``ConfigError`` naming the file and entry."""
-    from examkit.settings.params import read_yaml
-    from examkit.settings.resources import settings_file
-
     p = Path(path) if path else settings_file("prices.yaml", params_dir)
     raw = read_yaml(p)
     status = str(raw.get("status") or "example")

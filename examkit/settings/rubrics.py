@@ -1,4 +1,4 @@
-"""examkit.settings.rubrics"""
+"""Rubrics per level (``params/rubrics/<level>.yaml``), read and checked to add up to the notice's full mark."""
 
 from __future__ import annotations
 

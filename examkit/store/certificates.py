@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from examkit.core.certificates import IssueResult, province_code_expr
 from examkit.core.exceptions import CertificateError, PublicityError
 from examkit.core.i18n import t
 from examkit.core.notice import notice_for_batch
@@ -33,8 +34,6 @@ class CertificateMixin:
         transaction keep numbers unique even when several processes issue at once. A passer who
         already holds this level (same ID number, earlier batch) gets none and is listed in ``held``.
         """
-        from examkit.core.certificates import IssueResult, province_code_expr
-
         by = require_actor(by)
         level = notice_for_batch(batch).batch(batch).level
         year = notice_for_batch(batch).year

@@ -28,6 +28,7 @@ from examkit.core.exceptions import GradebookError, StaleWriteError
 from examkit.core.grading import FLAGS, check_mark, passed_expr
 from examkit.core.i18n import t
 from examkit.core.notice import notice_for_batch
+from examkit.io.write import write_csv, write_xlsx
 from examkit.store.bulk import BulkWriteMixin
 from examkit.store.certificates import CertificateMixin
 from examkit.store.double import DoubleMarkingMixin
@@ -377,8 +378,6 @@ def write_export(frame: pl.DataFrame, path: str | os.PathLike, sheet: str) -> Pa
 
     Any other suffix is refused (``GradebookError``) before anything is written.
     """
-    from examkit.io.write import write_csv, write_xlsx
-
     p = Path(path)
     if p.suffix.lower() == ".csv":
         write_csv(frame, p)

@@ -1,4 +1,4 @@
-"""examkit.store.migrations"""
+"""The gradebook's schema as shipped migrations: append a new script, never edit a shipped one."""
 
 from __future__ import annotations
 

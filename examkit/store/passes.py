@@ -1,4 +1,4 @@
-"""examkit.store.passes"""
+"""Earlier passes from a gradebook file, for the registration check's already-passed warning."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import polars as pl
 
 from examkit.core.exceptions import InputError
 from examkit.core.i18n import t
+from examkit.store.gradebook import Gradebook
 
 
 def gradebook_passes(path: str | os.PathLike) -> pl.DataFrame:
@@ -16,8 +17,6 @@ def gradebook_passes(path: str | os.PathLike) -> pl.DataFrame:
 
     A missing file is an ``InputError`` (a mistyped path never creates a gradebook).
     """
-    from examkit.store.gradebook import Gradebook
-
     p = Path(path)
     if not p.is_file():
         raise InputError(t("validate.no_gradebook", file=str(p)), file=str(p))

@@ -1,4 +1,4 @@
-"""Publicity, review requests (复核) and the certificate register in the gradebook (R11, R12).
+"""Publicity and review requests (复核) in the gradebook (R11): publish and freeze a batch, record and decide requests.
 
 ``PublicityMixin`` is part of ``examkit.store.gradebook.Gradebook`` (the only code that touches the
 database); it uses the gradebook's transaction and query helpers (``_write``, ``_rows``, ``_frame``,
@@ -20,6 +20,7 @@ from examkit.core.exceptions import GradebookError, PublicityError
 from examkit.core.grading import check_mark
 from examkit.core.i18n import t
 from examkit.core.notice import notice_for_batch
+from examkit.core.publicity import PublicityPeriod, Review, stage_of
 from examkit.core.rubric import Rubric, header_key
 from examkit.store.schema import REVIEW_SOURCE, now, require_actor
 
@@ -32,8 +33,6 @@ class PublicityMixin:
 
     def publication(self, batch: str) -> PublicityPeriod | None:
         """The publicity period ``batch`` was published with, or None while it is still being graded."""
-        from examkit.core.publicity import PublicityPeriod
-
         rows = self._rows("SELECT published_on, publicity_days FROM publications WHERE batch = ?", (batch,))
         return PublicityPeriod(dt.date.fromisoformat(rows[0][0]), int(rows[0][1])) if rows else None
 
@@ -181,8 +180,6 @@ class PublicityMixin:
 
     def reviews(self, batch: str) -> list[Review]:
         """The review requests of ``batch``, oldest first, with their outcomes once decided."""
-        from examkit.core.publicity import Review
-
         passes = notice_for_batch(batch).passes
         rows = self._rows(
             "SELECT id, batch, candidate_no, requested_by, requested_on, old_status, old_total, outcome, new_status, "
@@ -213,8 +210,6 @@ class PublicityMixin:
 
     def stage(self, batch: str, day: dt.date) -> Stage:
         """Where ``batch`` is on ``day``: grading → publicity until DATE → certificates issued."""
-        from examkit.core.publicity import stage_of
-
         run = self._rows("SELECT min(issued_on) FROM certificate_runs WHERE batch = ?", (batch,))[0][0]
         issued = self._rows("SELECT count(*) FROM certificates WHERE batch = ?", (batch,))[0][0]
         return stage_of(

@@ -1,4 +1,4 @@
-"""examkit.store.scores"""
+"""Paper score sheets into the gradebook (all or nothing) and the final score sheet out of it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import polars as pl
 from examkit.core.findings import ERROR, Finding
 from examkit.core.i18n import label, t
 from examkit.core.notice import notice_for_batch
+from examkit.intake.registrations import load_registrations
 from examkit.intake.scoresheet import ScoreSheet, read_scores
 from examkit.io.write import write_csv, write_xlsx
 from examkit.settings.rubrics import load_rubric
@@ -114,8 +115,6 @@ def prepare_gradebook(
         if isinstance(registrations, pl.DataFrame):
             frame = registrations
         else:
-            from examkit.intake.registrations import load_registrations
-
             frame = load_registrations(registrations, schools=schools, batch=batch, params_dir=params_dir).frame
         gb.register(frame.filter(pl.col("batch") == batch), rubrics={level: rubric})
     result = None

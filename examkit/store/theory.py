@@ -1,4 +1,4 @@
-"""examkit.store.theory"""
+"""The senior theory paper's auto-scored marks into the gradebook, once per batch."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from examkit.core.findings import errors
 from examkit.core.i18n import t
 from examkit.intake.theory import TheoryScores, _finding
 from examkit.intake.theory_key import theory_item
 from examkit.io.tables import ROW
+from examkit.io.write import sha256_file
 
 
 @dataclass
@@ -33,9 +35,6 @@ def import_theory(
     Nothing is written when the responses had errors (unusable rows) or name candidates the batch
     does not have: the findings say what to fix. Blank and malformed answers are warnings only.
     """
-    from examkit.core.findings import errors
-    from examkit.io.write import sha256_file
-
     item = theory_item(gradebook.rubric(batch))
     known = gradebook.candidates(batch).select("candidate_no")
     unknown = scores.totals.join(known, on="candidate_no", how="anti")
