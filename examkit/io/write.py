@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from examkit.core.findings import Finding, findings_frame, findings_json
+from examkit.io.xlsx_print import PrintSetup, apply_print_setup, column_widths
 
 
 @contextlib.contextmanager
@@ -48,14 +49,17 @@ def write_csv(frame: pl.DataFrame, path: str | os.PathLike, *, bom: bool = True)
     atomic_write_bytes(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
 
 
-def write_xlsx(sheets: dict[str, pl.DataFrame], path: str | os.PathLike) -> None:
-    """One xlsx with a sheet per entry, written atomically."""
+def write_xlsx(sheets: dict[str, pl.DataFrame], path: str | os.PathLike, *, title: str | None = None) -> None:
+    """One xlsx with a sheet per entry, written atomically; each prints one page wide with its
+    header row on every page and ``title`` (then the sheet's name) in the page header."""
     import xlsxwriter  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
 
     with atomic_path(path) as tmp:
         with xlsxwriter.Workbook(str(tmp)) as wb:
             for name, frame in sheets.items():
-                frame.write_excel(wb, worksheet=_sheet_name(name), autofit=True)
+                frame.write_excel(wb, worksheet=_sheet_name(name), autofit=False)
+                setup = PrintSetup(" ".join(filter(None, (title, name))), widths=column_widths(frame))
+                apply_print_setup(wb.get_worksheet_by_name(_sheet_name(name)), setup, last_col=frame.width - 1)
 
 
 def _sheet_name(name: str) -> str:

@@ -98,12 +98,12 @@ def write_issue_list(
         "csv": out / f"certificates_{batch}.csv",
         "masked": out / f"certificates_{batch}_masked.xlsx",
     }
-    write_xlsx(sheets, paths["xlsx"])
+    write_xlsx(sheets, paths["xlsx"], title=batch)
     write_csv(full, paths["csv"])
     masked = {t("certificates.sheet_issued", lang): issue_list(register, masked=True, lang=lang)}
     if held is not None and held.height:
         masked[t("certificates.sheet_held", lang)] = held_list(held, masked=True, lang=lang)
-    write_xlsx(masked, paths["masked"])
+    write_xlsx(masked, paths["masked"], title=batch)
     return paths
 
 

@@ -18,6 +18,7 @@ from examkit.core.money import FEN_PER_YUAN, format_yuan
 from examkit.core.notice import Notice
 from examkit.io.tables import ROW
 from examkit.io.write import atomic_path
+from examkit.io.xlsx_print import PrintSetup, apply_print_setup, sign_off_lines, write_across
 from examkit.settings.prices import Prices
 
 # A bank receipt's columns and the catalog keys of their headings.
@@ -243,7 +244,8 @@ class _Formats:
         self.head = wb.add_format({"bold": True, "bg_color": "#DDE7F3", "border": 1, "text_wrap": True})
         self.yuan = wb.add_format({"num_format": "#,##0.00", "border": 1})
         self.cell = wb.add_format({"border": 1})
-        self.warn = wb.add_format({"bold": True, "font_color": "#9C2A00", "text_wrap": True})
+        self.warn = wb.add_format({"bold": True, "font_color": "#9C2A00", "text_wrap": True, "valign": "top"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.note = wb.add_format({"italic": True, "font_color": "#555555"})
 
 
@@ -305,14 +307,17 @@ _STATEMENT_COLS = {
 
 def _write_summary(ws, fmt: _Formats, recon: Reconciliation, lang: str | None, notice: Notice | None) -> None:
     scope = f"{recon.scope[0]}–{recon.scope[-1]}" if recon.scope else ""
-    ws.write(0, 0, t("fees.xlsx_title", lang, scope=scope, when=f"{dt.date.today():%Y-%m-%d}"), fmt.title)
+    title = t("fees.xlsx_title", lang, scope=scope, when=f"{dt.date.today():%Y-%m-%d}")
+    ws.write(0, 0, title, fmt.title)
+    widths = (16,) + (14,) * (5 + len(STATUSES))  # as wide as the widest table, the totals per school
     row = 1
-    ws.write(row, 0, summary_text(recon.statement, lang))
+    write_across(ws, row, summary_text(recon.statement, lang), fmt.wrap, widths)
     row += 1
     if recon.prices and recon.prices.fen and recon.prices.is_example:
-        ws.write(row, 0, t("fees.rule_example_warning", lang, source=recon.prices.source), fmt.warn)
+        write_across(ws, row, t("fees.rule_example_warning", lang, source=recon.prices.source), fmt.warn, widths)
         row += 1
-    ws.write(row, 0, t("fees.rule_bill_absent_yes" if recon.bill_absent else "fees.rule_bill_absent_no", lang))
+    bill_absent = t("fees.rule_bill_absent_yes" if recon.bill_absent else "fees.rule_bill_absent_no", lang)
+    write_across(ws, row, bill_absent, fmt.wrap, widths)
     row += 2
     names = {
         "payer_code": "col_payer_code",
@@ -361,13 +366,14 @@ def _write_summary(ws, fmt: _Formats, recon: Reconciliation, lang: str | None, n
     frame, money = _heads(recon.other_batches, names, lang)
     row = _block(ws, fmt, row, t("fees.xlsx_other_batches", lang), frame, money, lang)
     _block(ws, fmt, row, t("fees.xlsx_findings", lang), findings_view(recon.findings, lang), set(), lang)
-    ws.set_column(0, 0, 16)
+    apply_print_setup(ws, PrintSetup(title, widths=widths), last_col=len(widths) - 1, lang=lang)
 
 
 def _write_school(ws, fmt: _Formats, recon: Reconciliation, code: str, lang: str | None) -> None:
     rows = recon.statement.filter(pl.col("payer_code") == code)
     name = rows["payer_name"][0] or ""
-    ws.write(0, 0, t("fees.xlsx_school_title", lang, code=code, name=name), fmt.title)
+    title = t("fees.xlsx_school_title", lang, code=code, name=name)
+    ws.write(0, 0, title, fmt.title)
     ws.write(1, 0, summary_text(rows, lang))
     frame, money = _heads(_localise(rows, lang), _STATEMENT_COLS, lang)
     row = _block(ws, fmt, 3, t("fees.xlsx_statement", lang), frame, money, lang)
@@ -382,5 +388,7 @@ def _write_school(ws, fmt: _Formats, recon: Reconciliation, code: str, lang: str
     }
     parts = recon.allocations.filter(pl.col("payer_code") == code).sort("paid_on", ROW, "batch")
     frame, money = _heads(parts, names, lang)
-    _block(ws, fmt, row, t("fees.xlsx_receipts", lang), frame, money, lang)
-    ws.set_column(6, 6, 40)
+    row = _block(ws, fmt, row, t("fees.xlsx_receipts", lang), frame, money, lang)
+    sign_off_lines(ws, row, None, lang, on=dt.date.today())
+    widths = (14,) * 6 + (40,) + (14,) * 2  # as many as _STATEMENT_COLS; column 6 holds the receipts' memo
+    apply_print_setup(ws, PrintSetup(title, widths=widths), last_col=len(widths) - 1, lang=lang)

@@ -88,7 +88,7 @@ def export_scores(
     frame = final_scores(gradebook, batch, lang)
     x = Path(xlsx_path)
     c = Path(csv_path) if csv_path else x.with_suffix(".csv")
-    write_xlsx({t("scoresheet.sheet", lang): frame}, x)
+    write_xlsx({t("scoresheet.sheet", lang): frame}, x, title=batch)
     write_csv(frame, c)
     return x, c
 
