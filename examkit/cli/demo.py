@@ -18,7 +18,15 @@ def cli_demo(args: argparse.Namespace) -> int:
     print(t("demo.generating", dir=str(Path(args.workdir).resolve() / "data" / "demo")), file=sys.stderr)
     progress, close = progress_bar(args.quiet)
     try:
-        report = run_demo(args.workdir, args.out, jobs=args.jobs, seed=args.seed, batches=batches, progress=progress)
+        report = run_demo(
+            args.workdir,
+            args.out,
+            jobs=args.jobs,
+            seed=args.seed,
+            batches=batches,
+            progress=progress,
+            fresh_kernels=args.fresh_kernels,
+        )
     finally:
         close()
     print(summarize(report), file=sys.stderr)

@@ -12,13 +12,15 @@ import sys
 
 from examkit import __version__
 from examkit.core.exceptions import ExamkitError
-from examkit.core.i18n import set_lang
+from examkit.core.i18n import LANGS, set_lang, t
+from examkit.settings.notices import use_project_notices
 
 FORMATS = ("table", "csv", "json")
 
 # subcommand → "module:function" handling it
 HANDLERS = {
     "schedule": "examkit.cli.schedule:cli_schedule",
+    "notice": "examkit.cli.notice:cli_notice",
     "run": "examkit.cli.run:cli_run",
     "demo": "examkit.cli.demo:cli_demo",
     "validate": "examkit.cli.validate:cli_validate",
@@ -41,9 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default=None, help="message language (default zh)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("schedule", help="the notice's exam schedule")
-    s.add_argument("--year", type=int, default=2023)
-    s.add_argument("--format", choices=FORMATS, default="table")
+    s = sub.add_parser("schedule", help=t("notice.help_schedule"))
+    s.add_argument("--year", type=int, default=None, help=t("notice.help_year"))
+    s.add_argument("--format", choices=FORMATS, default="table", help=t("notice.help_format"))
+    s.add_argument("--params-dir", default=None, help=t("notice.help_schedule_params_dir"))
+
+    s = sub.add_parser("notice", help=t("notice.help_notice"))
+    ns = s.add_subparsers(dest="notice_action", required=True)
+    r = ns.add_parser("import", help=t("notice.help_notice_import"), description=t("notice.help_notice_import"))
+    r.add_argument("notice", help=t("notice.help_notice_file"))
+    r.add_argument("--params-dir", default=None, help=t("notice.help_import_params_dir"))
+    r.add_argument("--dry-run", action="store_true", help=t("notice.help_dry_run"))
+    r.add_argument("--format", choices=FORMATS, default="table", help=t("notice.help_format"))
+    r.add_argument("--issuer", default=None, help=t("notice.help_issuer"))
+    r.add_argument("--issued-on", default=None, metavar="YYYY-MM-DD", help=t("notice.help_issued_on"))
 
     s = sub.add_parser("run", help="run every batch's notebooks with papermill")
     s.add_argument("params", nargs="+", help="params/<batch>.yaml files")
@@ -52,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--notebooks", default=None, help="comma list (default: grading,pass_rates,fees)")
     s.add_argument("--pdf", action="store_true", help="also print each report to PDF with a local Chromium")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="a new kernel for every notebook (slower; by default each worker keeps one warm kernel)",
+    )
 
     s = sub.add_parser("demo", help="generate the demo year and run every batch")
     s.add_argument("--workdir", default=".", help="project folder (params/, data/demo/, outputs/)")
@@ -60,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=2023)
     s.add_argument("--batches", default=None, help="comma list of batch ids (default: all)")
     s.add_argument("--quiet", action="store_true")
+    s.add_argument("--fresh-kernels", action="store_true", help="a new kernel for every notebook (slower)")
 
     s = sub.add_parser("validate", help="check a registrations file against the notice's rules")
     s.add_argument("registrations")
@@ -98,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--unmatched", default=None, help="write the unmatched receipts (csv)")
     s.add_argument("--params-dir", default=None, help="settings folder (policy.yaml, prices.yaml)")
     s.add_argument("--gradebook", default=None, help="absent status, needed when policy bill_absent is false")
+    s.add_argument(
+        "--batch",
+        default=None,
+        help="reconcile the year so far up to this batch (id or Chinese name), as its fees report does; receipts "
+        "naming only later batches are listed apart (default: every batch of the notice)",
+    )
 
     s = sub.add_parser("check-outputs", help="scan rendered reports for network references and personal data")
     s.add_argument("dir")
@@ -172,13 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_LANG_FIRST = argparse.ArgumentParser(prog="examkit", add_help=False)
+_LANG_FIRST.add_argument("--lang", default=None)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")  # Chinese output on a Windows console
+    early, _ = _LANG_FIRST.parse_known_args(argv)  # the help text is built in the language asked for
+    if early.lang in LANGS:
+        set_lang(early.lang)
     args = build_parser().parse_args(argv)
     if args.lang:
         set_lang(args.lang)
+    use_project_notices(getattr(args, "params_dir", None) or "params")  # notices imported into the project
     module, func = HANDLERS[args.command].split(":")
     try:
         handler = getattr(importlib.import_module(module), func)

@@ -15,7 +15,15 @@ def cli_run(args: argparse.Namespace) -> int:
     notebooks = tuple(args.notebooks.split(",")) if args.notebooks else NOTEBOOKS
     progress, close = progress_bar(args.quiet)
     try:
-        report = run(args.params, args.out, jobs=args.jobs, notebooks=notebooks, pdf=args.pdf, progress=progress)
+        report = run(
+            args.params,
+            args.out,
+            jobs=args.jobs,
+            notebooks=notebooks,
+            pdf=args.pdf,
+            progress=progress,
+            fresh_kernels=args.fresh_kernels,
+        )
     finally:
         close()
     print(summarize(report), file=sys.stderr)

@@ -1,6 +1,8 @@
-"""``python -m examkit.cli.worker SPEC_JSON``: one notebook in its own process, one JSON line on stdout.
+"""The runner's worker process: ``python -m examkit.cli.worker SPEC_JSON`` or ``--serve KERNEL``.
 
-The runner (``examkit.run.runner``) starts this per notebook and reads the line.
+One spec runs one notebook in a kernel of its own and prints one JSON line. ``--serve KERNEL`` keeps
+a warm kernel (``examkit.run.worker.WarmKernel``): it prints ``{"ready": true}`` once the kernel is up,
+then reads one JSON spec per line on stdin and prints one JSON result line each, until stdin ends.
 """
 
 from __future__ import annotations
@@ -8,19 +10,52 @@ from __future__ import annotations
 import json
 import sys
 
-from examkit.run.worker import execute_one
+from examkit.core.i18n import set_lang
+from examkit.run.worker import WarmKernel, execute_one
+
+
+def _answer(result: dict) -> None:
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _failure(exc: BaseException) -> dict:
+    return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}  # reported, never a wall of traceback
+
+
+def serve(kernel: str) -> None:
+    """Run specs from stdin in one warm kernel until stdin ends."""
+    warm = WarmKernel(kernel)
+    warm.start()
+    _answer({"ready": True})
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            spec = json.loads(line)
+            set_lang(spec.get("lang") or "zh")
+            try:
+                result = warm.execute(spec["notebook"], spec["parameters"], spec["out_dir"], spec.get("pdf", False))
+            except Exception as exc:
+                result = _failure(exc)
+            _answer({**result, "kernels": warm.started})
+    finally:
+        warm.stop()
 
 
 def main() -> None:
-    """Run the notebook the spec names and print what happened."""
+    """One spec (the ``--fresh-kernels`` way), or ``--serve KERNEL``."""
+    if sys.argv[1:2] == ["--serve"]:
+        serve(sys.argv[2])
+        return
     spec = json.loads(sys.argv[1])
     try:
         result = execute_one(
             spec["notebook"], spec["parameters"], spec["out_dir"], spec["kernel"], spec.get("pdf", False)
         )
-    except Exception as exc:  # report, never a wall of traceback
-        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    print(json.dumps(result, ensure_ascii=False))
+    except Exception as exc:
+        result = _failure(exc)
+    _answer(result)
 
 
 if __name__ == "__main__":

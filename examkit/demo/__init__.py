@@ -96,6 +96,7 @@ def run_demo(
     seed: int = 2023,
     batches: list[str] | None = None,
     progress=None,
+    fresh_kernels: bool = False,
 ):
     """The whole demo: inputs under ``WORKDIR/data/demo``, reports under ``out`` (default ``WORKDIR/outputs``)."""
     workdir = Path(workdir).resolve()
@@ -104,4 +105,4 @@ def run_demo(
     files = sorted(params_dir.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].yaml"))
     if batches:
         files = [f for f in files if f.stem in batches]
-    return run(files, out or workdir / "outputs", jobs=jobs, progress=progress)
+    return run(files, out or workdir / "outputs", jobs=jobs, progress=progress, fresh_kernels=fresh_kernels)

@@ -16,97 +16,16 @@ from pathlib import Path
 from examkit.core.exceptions import RunError
 from examkit.core.i18n import t
 from examkit.io.write import atomic_path, atomic_write_text
+from examkit.report import style
 from examkit.report.tables import chart_html, chart_svg
 
-TEMPLATE = "examkit_report.html.j2"
+TEMPLATE = style.REPORT  # templates/report.html.j2, for nbconvert
 # Outputs a report never shows: live widgets (nothing to drive them) and JavaScript (reports run no scripts).
 _DROPPED_MIMETYPES = ("application/vnd.jupyter.widget-view+json", "application/javascript")
 _VEGALITE = re.compile(r"^application/vnd\.vegalite\.v\d+\+json$")
 _VEGA = re.compile(r"^application/vnd\.vega\.v\d+\+json$")
 # Cells with one of these tags are left out of the report (e.g. an interactive-only cell).
 REMOVE_TAGS = ("remove-cell", "report-hide")
-
-FONT_STACK = (
-    '-apple-system,BlinkMacSystemFont,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",'
-    '"Noto Sans SC","Source Han Sans SC","WenQuanYi Micro Hei","Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif'
-)
-CSS = (
-    """
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;font-family:FONTS;font-size:16px;line-height:1.6;color:#1f2328;background:#fff;overflow-wrap:anywhere}
-main{max-width:960px;margin:0 auto;padding:12px 14px 32px}
-h1{font-size:1.5em;line-height:1.3;margin:.5em 0 .4em}
-h2{font-size:1.25em;line-height:1.35;margin:1.2em 0 .4em;padding-bottom:.2em;border-bottom:1px solid #d0d7de}
-h3{font-size:1.1em;margin:1em 0 .3em}
-p,ul,ol{margin:.4em 0}
-a.anchor-link{display:none}
-.jp-mod-noOutputs,.jp-Cell-inputWrapper:empty,.jp-InputArea:empty{display:none}
-.jp-OutputArea-output,.jp-RenderedMarkdown,.ek-table,.ek-chart{max-width:100%;overflow-x:auto;-webkit-overflow-scrolling:touch}
-.jp-OutputArea-output{margin:.5em 0}
-table{border-collapse:collapse;font-size:14px;margin:.3em 0;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top;white-space:nowrap}
-th{background:#f3f5f7;font-weight:600}
-tbody tr:nth-child(even){background:#f9fafb}
-.num{text-align:right}
-caption{caption-side:top;text-align:left;font-weight:600;padding:4px 0;white-space:normal}
-.jp-RenderedMarkdown td,.jp-RenderedMarkdown th{white-space:normal}
-.ek-chart svg,img,svg.marks{max-width:100%;height:auto}
-pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:13px;background:#f6f8fa;padding:8px;border-radius:4px;margin:.4em 0}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Noto Sans Mono CJK SC",monospace;font-size:.9em}
-.ek-note{color:#57606a;font-size:13px}
-.ek-footer{margin-top:2em;padding-top:.5em;border-top:2px solid #d0d7de;font-size:13px;color:#57606a}
-.ek-footer h2{font-size:1.1em;border:0}
-.ek-footer td{white-space:normal}
-.ek-footer h3{font-size:1em;margin:.8em 0 .2em}
-.ek-hashes li{margin:.35em 0}
-.ek-file{color:#1f2328}
-.ek-footer code{word-break:break-all;font-size:12px}
-@page{margin:12mm}
-@media print{
-body{font-size:11pt}
-main{max-width:none;padding:0}
-.jp-OutputArea-output,.jp-RenderedMarkdown,.ek-table,.ek-chart{overflow:visible}
-th,td{white-space:normal}
-table,svg,img,figure{break-inside:avoid}
-h1,h2,h3{break-after:avoid}
-*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-}
-""".replace("FONTS", FONT_STACK)
-    .strip()
-    .replace("\n", "")
-)
-
-_TEMPLATE_SOURCE = """{%- extends 'base.html.j2' -%}
-{%- block header -%}
-<!DOCTYPE html>
-<html lang="{{ resources.ek_lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="generator" content="examkit">
-<title>{{ resources.ek_title | e }}</title>
-<style>{{ resources.ek_css }}</style>
-</head>
-{%- endblock header -%}
-{%- block body_header -%}
-<body class="ek-report"><main>
-{%- endblock body_header -%}
-{%- block body_footer -%}
-</main></body>
-{%- endblock body_footer -%}
-{%- block footer -%}
-</html>
-{%- endblock footer -%}
-{%- block data_svg scoped -%}
-<div class="ek-chart jp-OutputArea-output">{{ output.data['image/svg+xml'] }}</div>
-{%- endblock data_svg -%}
-{%- block data_javascript scoped -%}{%- endblock -%}
-{%- block data_widget_view scoped -%}{%- endblock -%}
-{%- block data_mermaid scoped -%}<pre>{{ output.data['text/vnd.mermaid'] | e }}</pre>{%- endblock data_mermaid -%}
-"""
-
 
 # --------------------------------------------------------------------------- preparing the notebook
 
@@ -171,37 +90,57 @@ def report_title(nb) -> str:
 # --------------------------------------------------------------------------- HTML
 
 
+class ReportRenderer:
+    """Renders executed notebooks to report HTML with one nbconvert exporter, built once and reused
+    (its templates stay compiled: a runner's worker renders many reports with one renderer)."""
+
+    def __init__(self) -> None:
+        self._exporter = None
+
+    def _html_exporter(self):
+        if self._exporter is None:
+            import jinja2  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
+            from nbconvert import HTMLExporter  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
+
+            self._exporter = HTMLExporter(
+                template_name="lab",
+                template_file=TEMPLATE,
+                extra_loaders=[jinja2.DictLoader(style.report_templates())],
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+            )
+        return self._exporter
+
+    def render_text(self, nb) -> str:
+        """A notebook node as the report's HTML text."""
+        lang = report_lang(nb)
+        prepare(nb, lang)
+        resources = {
+            "ek_lang": style.html_lang(lang),
+            "ek_title": report_title(nb),
+            "ek_css": style.stylesheet(),
+        }
+        body, _ = self._html_exporter().from_notebook_node(nb, resources=resources)
+        return body
+
+    def render_file(self, executed: str | os.PathLike, target: str | os.PathLike) -> Path:
+        """Render ``executed`` (an .ipynb) to ``target`` (html): no code, self-contained, phone- and print-ready."""
+        import nbformat  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
+
+        nb = nbformat.read(str(executed), as_version=4)
+        atomic_write_text(target, self.render_text(nb))
+        return Path(target)
+
+
 def render_html_text(nb) -> str:
     """A notebook node as the report's HTML text."""
-    import jinja2  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
-    from nbconvert import HTMLExporter  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
-
-    lang = report_lang(nb)
-    prepare(nb, lang)
-    exporter = HTMLExporter(
-        template_name="lab",
-        template_file=TEMPLATE,
-        extra_loaders=[jinja2.DictLoader({TEMPLATE: _TEMPLATE_SOURCE})],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    resources = {
-        "ek_lang": "zh-CN" if lang == "zh" else "en",
-        "ek_title": report_title(nb),
-        "ek_css": CSS,
-    }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return ReportRenderer().render_text(nb)
 
 
 def render_html(executed: str | os.PathLike, target: str | os.PathLike) -> Path:
     """Render ``executed`` (an .ipynb) to ``target`` (html): no code, self-contained, phone- and print-ready."""
-    import nbformat  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
-
-    nb = nbformat.read(str(executed), as_version=4)
-    atomic_write_text(target, render_html_text(nb))
-    return Path(target)
+    return ReportRenderer().render_file(executed, target)
 
 
 # --------------------------------------------------------------------------- PDF

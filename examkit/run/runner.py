@@ -18,6 +18,7 @@ from examkit.report.index import write_index
 from examkit.report.render import pdf_note
 from examkit.report.run_records import write_run_record
 from examkit.run.kernel import ensure_kernel
+from examkit.run.pool import WorkerDied, WorkerPool
 from examkit.run.worker import remove_outputs
 from examkit.settings.params import BatchParams, load_batch_params
 from examkit.settings.resources import NOTEBOOKS, notebooks_dir
@@ -52,15 +53,40 @@ class RunReport:
         return not self.failed
 
 
-def _job_command(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool) -> list[str]:
-    spec = {
+def _spec(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool) -> dict:
+    return {
         "notebook": str(notebooks_dir() / f"{notebook}.ipynb"),
         "parameters": {**params.notebook_parameters(), "report_mode": True},
         "out_dir": str(out_dir / params.batch),
         "kernel": kernel,
         "pdf": pdf,
+        "lang": str(params.values.get("lang", get_lang())),
     }
+
+
+def _job_command(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool) -> list[str]:
+    spec = _spec(params, notebook, out_dir, kernel, pdf)
     return [sys.executable, "-m", "examkit.cli.worker", json.dumps(spec, ensure_ascii=False)]
+
+
+def _run_warm(
+    pool: WorkerPool, params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool, timeout: int
+) -> JobResult:
+    start = time.perf_counter()
+    try:
+        data = pool.run(_spec(params, notebook, out_dir, kernel, pdf), timeout)
+    except WorkerDied as died:  # died twice, or hung: its outputs cannot be trusted
+        remove_outputs(out_dir / params.batch, notebook)
+        error = t("run.timeout", seconds=timeout) if died.timed_out else died.tail
+        return JobResult(params.batch, notebook, False, time.perf_counter() - start, error)
+    return JobResult(
+        params.batch,
+        notebook,
+        bool(data["ok"]),
+        time.perf_counter() - start,
+        data.get("error"),
+        data.get("outputs", []),
+    )
 
 
 def _run_one(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool, timeout: int) -> JobResult:
@@ -101,10 +127,13 @@ def run(
     progress: Callable[[JobResult, int], None] | None = None,
     timeout: int = 900,
     index: bool = True,
+    fresh_kernels: bool = False,
 ) -> RunReport:
     """Run ``notebooks`` for each params file; keep going when one fails; write the index page.
 
     ``progress(result, total)`` is called as each notebook finishes (the CLI draws a bar with it).
+    Notebooks run in ``jobs`` warm kernels that each run many notebooks (``fresh_kernels``: one new
+    kernel per notebook, the slower way that shares nothing).
     """
     if not params_files:
         raise ConfigError(t("run.no_params"))
@@ -119,13 +148,23 @@ def run(
             pdf = False
     tasks = [(b, nb) for b in batches for nb in notebooks]
     results: list[JobResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_run_one, b, nb, out, kernel, pdf, timeout): (b, nb) for b, nb in tasks}
-        for fut in as_completed(futures):
-            res = fut.result()
-            results.append(res)
-            if progress:
-                progress(res, len(tasks))
+    warm = None if fresh_kernels else WorkerPool(kernel, max(1, min(jobs, len(tasks))))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+            futures = [
+                threads.submit(_run_one, b, nb, out, kernel, pdf, timeout)
+                if warm is None
+                else threads.submit(_run_warm, warm, b, nb, out, kernel, pdf, timeout)
+                for b, nb in tasks
+            ]
+            for fut in as_completed(futures):
+                res = fut.result()
+                results.append(res)
+                if progress:
+                    progress(res, len(tasks))
+    finally:
+        if warm is not None:
+            warm.close()
     results.sort(key=lambda r: (r.batch, notebooks.index(r.notebook)))
     report = RunReport(results, out, notes)
     for b in batches:

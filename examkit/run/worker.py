@@ -1,21 +1,68 @@
-"""One notebook of one batch, in its own process: papermill, then the rendered report.
+"""Executing notebooks: papermill, then the rendered report; in a fresh kernel each time or in a warm one.
 
-Invoked by the runner as ``python -m examkit.cli.worker SPEC_JSON``, which prints one JSON line.
+``execute_one`` runs one notebook in a kernel of its own (the ``--fresh-kernels`` way). ``WarmKernel``
+keeps one kernel whose imports are done and runs many notebooks in it, resetting the namespace,
+the working directory and examkit's process state before each; a kernel that dies is replaced and
+the notebook retried once in the fresh kernel. ``examkit.cli.worker`` serves either over a pipe.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from examkit.core.i18n import t
 from examkit.io.write import atomic_path
-from examkit.report.render import render_html, write_pdf
+from examkit.report.render import ReportRenderer, write_pdf
+
+# Imported once per warm kernel: what every report notebook needs, so no notebook pays for it.
+WARM_IMPORTS = (
+    "import polars, altair, ipywidgets, vl_convert\n"
+    "import examkit.notebook.open, examkit.notebook.display, examkit.notebook.widgets, examkit.notebook.explore\n"
+    "import examkit.report.passrates, examkit.report.fee_statement, examkit.report.fee_charts\n"
+    "import examkit.report.grading, examkit.report.grading_tables, examkit.report.publicity\n"
+    "import examkit.report.batch_info, examkit.report.validation\n"
+)
+# Run before each notebook in a warm kernel: a new IPython session (namespace, history and the
+# execution counter), the notebook's folder as working directory, polars' display defaults, and
+# examkit's caches that hold what was read (the next notebook reads its own inputs again).
+_RESET = (
+    "get_ipython().reset(new_session=True, aggressive=False)\n"
+    "import os as _os, polars as _pl\n"
+    "_os.chdir({cwd!r})\n"
+    "_pl.Config.restore_defaults()\n"
+    "del _os, _pl\n"
+)
 
 
-def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf: bool = False) -> dict:
-    """Execute and render; on failure remove this notebook's old outputs so nothing stale looks complete."""
-    import papermill as pm  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
-    from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415  heavy import, only when needed (keeps the CLI's start-up fast)
+def _papermill_run(src: Path, target: Path, parameters: dict, kernel: str, **engine: object) -> None:
+    import papermill as pm  # noqa: PLC0415  heavy import, only in the worker process
+
+    pm.execute_notebook(
+        str(src),
+        str(target),
+        parameters=parameters,
+        kernel_name=kernel,
+        language="python",
+        cwd=str(src.parent),
+        progress_bar=False,
+        log_output=False,
+        request_save_on_cell_execute=False,
+        **engine,
+    )
+
+
+def _execute(
+    notebook: str,
+    parameters: dict,
+    out_dir: str,
+    pdf: bool,
+    renderer: ReportRenderer,
+    run_notebook: Callable[[Path, Path, dict], None],
+) -> dict:
+    """Execute with ``run_notebook``, render; on failure remove this notebook's old outputs."""
+    from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415  heavy import, only in the worker
 
     src = Path(notebook)
     out = Path(out_dir)
@@ -24,22 +71,11 @@ def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf:
     final_ipynb, final_html = out / f"{name}.ipynb", out / f"{name}.html"
     try:
         with atomic_path(final_ipynb) as tmp:
-            pm.execute_notebook(
-                str(src),
-                str(tmp),
-                parameters=parameters,
-                kernel_name=kernel,
-                language="python",
-                cwd=str(src.parent),
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-            )
-            render_html(tmp, final_html)
+            run_notebook(src, tmp, parameters)
+            renderer.render_file(tmp, final_html)
     except PapermillExecutionError as exc:
         remove_outputs(out, name)
-        error = t("run.cell_failed", cell=exc.exec_count, ename=exc.ename, evalue=exc.evalue)
-        return {"ok": False, "error": error}
+        return {"ok": False, "error": t("run.cell_failed", cell=exc.exec_count, ename=exc.ename, evalue=exc.evalue)}
     except BaseException:
         remove_outputs(out, name)
         raise
@@ -49,6 +85,71 @@ def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf:
         if pdf_path:
             outputs.append(str(pdf_path))
     return {"ok": True, "outputs": outputs}
+
+
+def execute_one(notebook: str, parameters: dict, out_dir: str, kernel: str, pdf: bool = False) -> dict:
+    """Execute ``notebook`` in a kernel of its own and render it (the ``--fresh-kernels`` way)."""
+
+    def fresh(src: Path, target: Path, params: dict) -> None:
+        _papermill_run(src, target, params, kernel)
+
+    return _execute(notebook, parameters, out_dir, pdf, ReportRenderer(), fresh)
+
+
+class WarmKernel:
+    """One kernel kept warm for many notebooks, and one report renderer reused for all of them."""
+
+    def __init__(self, kernel: str) -> None:
+        self.kernel = kernel
+        self.renderer = ReportRenderer()
+        self.km = None
+        self.kc = None
+        self.started = 0  # kernels started so far (1 unless one died)
+
+    def start(self) -> None:
+        """Start the kernel and import what every report needs."""
+        from jupyter_client.manager import KernelManager  # noqa: PLC0415  heavy import, only in the worker
+
+        self.km = KernelManager(kernel_name=self.kernel)
+        self.km.start_kernel(env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+        self.kc = self.km.blocking_client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        self.started += 1
+        self._run_code(WARM_IMPORTS)
+
+    def stop(self) -> None:
+        """Shut the kernel down."""
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+        self.km = self.kc = None
+
+    def _run_code(self, code: str) -> None:
+        reply = self.kc.execute_interactive(code, store_history=False, timeout=120, output_hook=lambda _m: None)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    def execute(self, notebook: str, parameters: dict, out_dir: str, pdf: bool = False) -> dict:
+        """Execute and render in the warm kernel; a dead kernel is replaced and the notebook retried once."""
+        for attempt in (1, 2):
+            if not self.alive():
+                self.stop()
+                self.start()
+            try:
+                return _execute(notebook, parameters, out_dir, pdf, self.renderer, self._in_warm_kernel)
+            except Exception:
+                if attempt == 2 or self.alive():
+                    raise
+        raise AssertionError("unreachable")
+
+    def _in_warm_kernel(self, src: Path, target: Path, params: dict) -> None:
+        self._run_code(_RESET.format(cwd=str(src.parent)))
+        _papermill_run(src, target, params, self.kernel, km=self.km)
 
 
 def remove_outputs(out_dir: Path, name: str) -> None:
