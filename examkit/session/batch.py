@@ -23,6 +23,7 @@ from examkit.intake.schools import load_schools
 from examkit.session.fee_inputs import load_results, load_schools_frame
 from examkit.session.year import session_inputs, theory_correctness
 from examkit.settings.columns import columns_for
+from examkit.settings.notices import use_project_notices
 from examkit.settings.policy import load_bill_absent
 from examkit.settings.prices import load_prices
 from examkit.settings.rubrics import load_rubric
@@ -37,6 +38,9 @@ class BatchSession:
     batch_id: str
     params: dict = field(default_factory=dict)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+
+    def __post_init__(self) -> None:
+        use_project_notices(self.settings_dir)  # notices imported into the params folder (params/notices/)
 
     @cached_property
     def notice(self) -> Notice:
