@@ -82,7 +82,7 @@ def test_signature_missing_falls_back_to_the_callers_values():
     text = TEXT_2023.replace("北京华唐中科科技集团有限公司\n", "").replace("2023年2月22日\n", "")
     bare = parse_text(text)
     assert "issuer" not in bare and "issued_on" not in bare
-    with pytest.raises(KeyError):  # notice._parse needs both keys
+    with pytest.raises(NoticeError, match="issuer"):  # notice._parse needs both keys, and says which
         _parse(bare)
     given = parse_text(text, issuer="某公司", issued_on="2023-02-20")
     assert (given["issuer"], given["issued_on"]) == ("某公司", dt.date(2023, 2, 20))
