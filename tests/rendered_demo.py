@@ -114,6 +114,33 @@ def rendered_english(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return _once(tmp_path_factory, "english", build)
 
 
+def fresh_rerun(tmp_path_factory: pytest.TempPathFactory, batches: tuple[str, ...]) -> Path:
+    """``batches`` of the whole-year run again, each notebook in a fresh kernel, on the same project copy.
+
+    The whole-year run (warm kernels) already made every write the reports make to the gradebook, so
+    the inputs are the same and the reports must be too.
+    """
+
+    def build() -> Path:
+        from examkit.core.i18n import get_lang, set_lang
+        from examkit.run.runner import run, summarize
+
+        rendered_demo(tmp_path_factory)  # the warm run first: it owns the writes
+        project = _run_project(tmp_path_factory)
+        lang = get_lang()
+        set_lang("zh")
+        try:
+            params = [project.params / f"{b}.yaml" for b in batches]
+            out = tmp_path_factory.mktemp("reports-fresh")
+            report = run(params, out, jobs=2, progress=False, fresh_kernels=True, index=False)
+        finally:
+            set_lang(lang)
+        assert report.ok, summarize(report)
+        return report.out_dir
+
+    return _once(tmp_path_factory, f"fresh-{'-'.join(batches)}", build)
+
+
 def report_files(out: Path) -> list[Path]:
     """Every rendered report under ``out`` (not the index)."""
     return sorted(p for p in out.glob("*/*.html"))

@@ -1,0 +1,98 @@
+"""Warm kernels are proven, not assumed: the same batches rendered in fresh kernels give the same reports.
+
+The whole-year run (``rendered_demo``) goes through two warm workers, each running about twenty
+notebooks in one kernel. Batches late in that run (2023-08 is double-marked, 2023-13 has the
+theory paper) are rendered again with one fresh kernel per notebook and compared byte for byte,
+with only the clock masked (the time a report was started or generated).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import rendered_demo
+
+from examkit.run.kernel import ensure_kernel
+from examkit.run.worker import WarmKernel, execute_one
+
+pytestmark = pytest.mark.slow
+
+BATCHES = ("2023-08", "2023-13")
+NOTEBOOKS = ("grading", "pass_rates", "fees")
+_CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}|Z)?")
+
+
+def _masked(text: str) -> str:
+    return _CLOCK.sub("<time>", text)
+
+
+def test_clock_mask_hides_times_and_nothing_else() -> None:
+    text = "开始于 2026-12-02 03:41:07+08:00，总分 75.25，考试 2023-04-15"
+    assert _masked(text) == "开始于 <time>，总分 75.25，考试 2023-04-15"
+
+
+@pytest.mark.parametrize("batch", BATCHES)
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_warm_and_fresh_kernels_render_the_same_report(tmp_path_factory, demo_outputs, batch, notebook) -> None:
+    if os.environ.get("EXAMKIT_REPORTS_DIR"):
+        pytest.skip("checking a given outputs folder: there is no run of ours to compare")
+    fresh = rendered_demo.fresh_rerun(tmp_path_factory, BATCHES)
+    warm_html = (demo_outputs / batch / f"{notebook}.html").read_text(encoding="utf-8")
+    fresh_html = (fresh / batch / f"{notebook}.html").read_text(encoding="utf-8")
+    assert len(warm_html) > 10_000  # a real report, not an error page
+    assert _masked(warm_html) == _masked(fresh_html)
+
+
+def _notebook(path: Path, *codes: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('marker = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), params, *(nbformat.v4.new_code_cell(c) for c in codes)]
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def warm():
+    kernel = WarmKernel(ensure_kernel())
+    kernel.start()
+    yield kernel
+    kernel.stop()
+
+
+def _cells(executed: Path) -> list[tuple[object, list]]:
+    nb = nbformat.read(str(executed), as_version=4)
+    return [(c.execution_count, [o.get("text") for o in c.outputs]) for c in nb.cells if c.cell_type == "code"]
+
+
+def test_a_warm_kernel_starts_each_notebook_like_a_fresh_one(tmp_path, warm) -> None:
+    first = _notebook(tmp_path / "first.ipynb", "leaked = 1\nimport os\nos.chdir('/')")
+    (tmp_path / "sub").mkdir()
+    second = _notebook(
+        tmp_path / "sub" / "second.ipynb",
+        "assert 'leaked' not in globals(), 'a name from the previous notebook survived'",
+        "import os, pathlib\nassert pathlib.Path.cwd() == pathlib.Path(marker), os.getcwd()",
+        "print(get_ipython().execution_count)",
+    )
+    params = {"marker": str((tmp_path / "sub").resolve())}
+    assert warm.execute(str(first), {}, str(tmp_path / "warm"))["ok"]
+    result = warm.execute(str(second), params, str(tmp_path / "warm"))
+    assert result == {"ok": True, "outputs": [str(tmp_path / "warm" / f"second.{s}") for s in ("ipynb", "html")]}
+    assert execute_one(str(second), params, str(tmp_path / "fresh"), warm.kernel)["ok"]
+    # the same execution counts (a new IPython session) and the same printed outputs as in a fresh kernel
+    assert _cells(tmp_path / "warm" / "second.ipynb") == _cells(tmp_path / "fresh" / "second.ipynb")
+
+
+def test_a_kernel_that_dies_is_replaced_and_the_notebook_retried_once(tmp_path, warm) -> None:
+    dies_once = _notebook(
+        tmp_path / "dies.ipynb",
+        "import os, pathlib\np = pathlib.Path(marker)\nif not p.exists():\n    p.write_text('x')\n    os._exit(1)",
+    )
+    before = warm.started
+    result = warm.execute(str(dies_once), {"marker": str(tmp_path / "died-once")}, str(tmp_path / "out"))
+    assert result["ok"], result
+    assert warm.started == before + 1  # one fresh kernel, and the notebook ran in it
