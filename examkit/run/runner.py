@@ -69,6 +69,12 @@ def _job_command(params: BatchParams, notebook: str, out_dir: Path, kernel: str,
     return [sys.executable, "-m", "examkit.cli.worker", json.dumps(spec, ensure_ascii=False)]
 
 
+def _result(params: BatchParams, notebook: str, start: float, data: dict) -> JobResult:
+    """A worker's answer as a ``JobResult``."""
+    seconds = time.perf_counter() - start
+    return JobResult(params.batch, notebook, bool(data["ok"]), seconds, data.get("error"), data.get("outputs", []))
+
+
 def _run_warm(
     pool: WorkerPool, params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool, timeout: int
 ) -> JobResult:
@@ -79,14 +85,7 @@ def _run_warm(
         remove_outputs(out_dir / params.batch, notebook)
         error = t("run.timeout", seconds=timeout) if died.timed_out else died.tail
         return JobResult(params.batch, notebook, False, time.perf_counter() - start, error)
-    return JobResult(
-        params.batch,
-        notebook,
-        bool(data["ok"]),
-        time.perf_counter() - start,
-        data.get("error"),
-        data.get("outputs", []),
-    )
+    return _result(params, notebook, start, data)
 
 
 def _run_one(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf: bool, timeout: int) -> JobResult:
@@ -106,14 +105,7 @@ def _run_one(params: BatchParams, notebook: str, out_dir: Path, kernel: str, pdf
         remove_outputs(out_dir / params.batch, notebook)
         tail = (proc.stderr or "").strip().splitlines()[-3:]
         return JobResult(params.batch, notebook, False, time.perf_counter() - start, " | ".join(tail) or "?")
-    return JobResult(
-        params.batch,
-        notebook,
-        bool(data["ok"]),
-        time.perf_counter() - start,
-        data.get("error"),
-        data.get("outputs", []),
-    )
+    return _result(params, notebook, start, data)
 
 
 def run(
