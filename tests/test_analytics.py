@@ -84,7 +84,8 @@ def test_absent_void_and_ungraded_handling() -> None:
     assert out["passed"].to_list() == [True, False, False, False, False]
     rates = an.pass_rates(out, [], POLICY)
     row = rates.row(0, named=True)
-    # registered 5, absent 1 → sat 4; passed 1 → 1/4
+    # registered 5, absent 1 → sat 4; 2 of them ungraded → 2 with a result (graded + void); passed 1 → 1/2
+    # (issue 17: an ungraded candidate is neither passed nor failed, so it is not in the denominator)
     assert (row["registered"], row["absent"], row["sat"], row["void"], row["ungraded"], row["passed"]) == (
         5,
         1,
@@ -93,7 +94,8 @@ def test_absent_void_and_ungraded_handling() -> None:
         2,
         1,
     )
-    assert row["pass_rate"] == pytest.approx(0.25)
+    assert row["assessed"] == 2 and row["provisional"] is True
+    assert row["pass_rate"] == pytest.approx(0.5)
 
 
 def test_results_without_batch_column_join_on_candidate_number() -> None:
@@ -156,11 +158,15 @@ def test_zero_sat_gives_no_rate() -> None:
 
 def test_ranked_never_ranks_small_groups_and_hides_their_rate() -> None:
     rates = an.pass_rates(_mixed_year(), ["school_code"], POLICY)
-    out = an.ranked(rates)
+    out = an.ranked(rates, POLICY)
     assert out["school_code"].to_list() == ["A", "B", None]
     assert out["rank"].to_list() == [1, None, None]
     assert out["pass_rate"].to_list()[1:] == [None, None]
-    assert out["passed"].to_list() == [8, 3, 2]  # counts stay
+    # issue 17: a small group keeps registered and sat, never its passed count (B 9 + social 2 = 11 hidden
+    # together, at least 10: no other group needs withholding)
+    assert out["registered"].to_list() == [12, 9, 2] and out["sat"].to_list() == [11, 9, 2]
+    assert out["passed"].to_list() == [8, None, None]
+    assert out["withheld"].to_list() == [False, False, False]
 
 
 def test_ranked_orders_by_rate() -> None:
@@ -169,7 +175,7 @@ def test_ranked_orders_by_rate() -> None:
         pl.col("candidate_no") + "b"
     )
     rates = an.pass_rates(pl.concat([a, b]), ["school_code"], POLICY)
-    out = an.ranked(rates)
+    out = an.ranked(rates, POLICY)
     assert out["school_code"].to_list() == ["B", "A"]
     assert out["rank"].to_list() == [1, 2]
 
@@ -186,6 +192,8 @@ def test_csv_frame_columns() -> None:
         "ci_low",
         "ci_high",
         "small_group",
+        "ungraded",
+        "provisional",
     ]
 
 

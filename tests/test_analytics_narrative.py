@@ -11,7 +11,9 @@ from tests.test_analytics import POLICY, _mixed_year, cands_from
 
 
 def _school_rates(cands: pl.LazyFrame, lang: str) -> pl.DataFrame:
-    return an.label_column(an.ranked(an.pass_rates(cands, ["school_code"], POLICY)), ["school_code"], cands, lang)
+    return an.label_column(
+        an.ranked(an.pass_rates(cands, ["school_code"], POLICY), POLICY), ["school_code"], cands, lang
+    )
 
 
 def test_group_sentence_one_ranked_group_and_small_ones() -> None:
@@ -23,7 +25,7 @@ def test_group_sentence_one_ranked_group_and_small_ones() -> None:
     en = nv.groups(_school_rates(_mixed_year(), "en"), "school_code", POLICY, "en")
     assert en == (
         "甲校: 11 sat, pass rate 72.7% (95% interval 43.4%–90.3%). "
-        "2 more groups had fewer than 10 sat: counts only, not ranked."
+        "2 more groups had fewer than 10 sat: registered and sat only, not ranked."
     )
 
 
@@ -41,7 +43,7 @@ def test_group_sentence_top_and_bottom_with_overlap() -> None:
 def test_all_small_groups() -> None:
     cands = cands_from([("graded", 70.0)] * 3)
     text = nv.groups(_school_rates(cands, "zh"), "school_code", POLICY, "zh")
-    assert text == "按院校：所有 1 个组实考都少于 10 人，只列人数、不排名。"
+    assert text == "按院校：所有 1 个组实考都少于 10 人，只列报名和实考人数、不排名。"
 
 
 def test_headline_numbers_and_small_batch() -> None:
@@ -52,9 +54,9 @@ def test_headline_numbers_and_small_batch() -> None:
         "2023年第一次统考：报名 23 人，缺考 1 人，实考 22 人（其中违纪 0 人），通过 13 人，通过率 59.1%"
     )
     small = an.pass_rates(cands_from([("graded", 70.0)] * 3 + [("ungraded", None)]), [], POLICY)
-    text = nv.headline(small, "2023-01", POLICY, "zh")
-    assert "%" not in text and "不计通过率" in text
-    assert text.endswith("尚有 1 名实考考生未评分，按未通过计入。")
+    text = nv.headline(an.ranked(small, POLICY), "2023-01", POLICY, "zh")
+    # issue 17: a small batch shows registered and sat only — no passed count, no rate, nothing about grading
+    assert text == "2023-01：报名 4 人，缺考 0 人，实考 4 人；实考少于 10 人，不列通过人数和通过率。"
 
 
 def test_distribution_sentence() -> None:
@@ -98,7 +100,7 @@ def test_trend_and_retakes_sentences() -> None:
     text = nv.trend(trend, "2023-03", "junior", POLICY, "zh")
     assert (
         text
-        == "本年度至今共 2 个初级批次；本批次 2023-03 通过率 6/8 人通过（人数少，不计通过率），上一个初级批次 2023-01 为 75.0%（60.0%–86.0%）。"
+        == "本年度至今共 2 个初级批次；本批次 2023-03 通过率 实考 8 人（人数少，不列通过情况），上一个初级批次 2023-01 为 75.0%（60.0%–86.0%）。"
     )
     assert nv.trend(trend, "2023-01", "junior", POLICY, "zh") == "2023-01 是本年度第一个初级批次，尚无可比较的批次。"
     retake = pl.DataFrame(
@@ -113,5 +115,5 @@ def test_trend_and_retakes_sentences() -> None:
         }
     )
     assert nv.retakes(retake, "zh") == (
-        "本年度至今，首次参加：100 人实考，通过率 70.0%（95% 区间 60.4%–78.1%）；补考：3/4 人通过（人数少，不计通过率）。"
+        "本年度至今，首次参加：100 人实考，通过率 70.0%（95% 区间 60.4%–78.1%）；补考：实考 4 人（人数少，不列通过情况）。"
     )

@@ -105,19 +105,22 @@ def test_final_score_sheet_boundary_absent_void_and_ungraded(tmp_path: Path) -> 
         f"{cands[2]},60.0,合格,",  # 60.0 passes
         f"{cands[3]},,,缺考",  # absent: not sat
         f"{cands[4]},75,不合格,违纪（成绩无效）",  # void: sat, not passed
-        # cands[5] has no row: ungraded, sat, not passed
+        # cands[5] has no row: ungraded, sat, no result yet
     ]
     sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
     code, out, err = run("--registrations", str(reg), "--scores", str(sheet), "--by", "batch", "--format", "json")
     assert code == 0, err
     (row,) = json.loads(out)
     assert (row["registered"], row["sat"], row["passed"], row["small_group"]) == (6, 5, 2, True)
-    assert row["pass_rate"] == pytest.approx(0.4)
-    # Wilson 2/5: centre (2 + z²/2)/(5 + z²) = 3.920729/8.841459 = 0.443447,
-    # half z·sqrt(2·3/5 + z²/4)/(5 + z²) = 1.959964 × 1.469818 / 8.841459 = 0.325827
-    assert row["ci_low"] == pytest.approx(0.117621, abs=1e-6)
-    assert row["ci_high"] == pytest.approx(0.769276, abs=1e-6)
+    # issue 17: the ungraded candidate is neither passed nor failed: 2 passed of the 4 with a result
+    assert (row["ungraded"], row["provisional"]) == (1, True)
+    assert row["pass_rate"] == pytest.approx(0.5)
+    # Wilson 2/4: centre (2 + z²/2)/(4 + z²) = 3.920729/7.841459 = 0.5,
+    # half z·sqrt(2·2/4 + z²/4)/(4 + z²) = 1.959964 × 1.400130 / 7.841459 = 0.349961
+    assert row["ci_low"] == pytest.approx(0.150039, abs=1e-6)
+    assert row["ci_high"] == pytest.approx(0.849961, abs=1e-6)
     assert "未评分" in err  # the ungraded candidate is pointed out
+    assert "仅供工作人员核对" in err  # the output keeps a small group's passed count: for staff only
 
 
 def test_bad_total_names_file_row_column_value(tmp_path: Path) -> None:

@@ -2,8 +2,11 @@
 
 Definitions (the notice's numbers are read from the notice, the rest from ``params/policy.yaml``):
 - passed: status ``graded`` and total (rounded to 2 decimals) ≥ the notice's pass mark;
-- sat = registered − absent; a voided candidate sat and did not pass; pass_rate = passed / sat;
-- ci_low/ci_high: 95% Wilson score interval; ``small_group``: sat < policy ``small_group_min_sat``.
+- sat = registered − absent; a voided candidate sat and did not pass;
+- assessed = sat − ungraded (graded or void): a candidate not graded yet has no outcome, so
+  pass_rate = passed / assessed, and the rate is ``provisional`` while anyone of the group is ungraded;
+- ci_low/ci_high: 95% Wilson score interval over the same denominator; ``small_group``: sat <
+  policy ``small_group_min_sat`` (what a shared report may then show: ``examkit.analysis.disclosure``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from examkit.analysis.disclosure import hide_outcomes, suppress
 from examkit.analysis.stats import Reliability, corrected_item_total, cronbach_alpha, kr20, wilson_exprs
 from examkit.core.exceptions import InputError
 from examkit.core.i18n import label, t
@@ -20,7 +24,17 @@ from examkit.core.policy import Policy
 Frame = pl.DataFrame | pl.LazyFrame
 
 GROUP_COLUMNS = ("batch", "level", "school_code", "site_code", "province", "candidate_type")
-CSV_COLUMNS = ("registered", "sat", "passed", "pass_rate", "ci_low", "ci_high", "small_group")
+CSV_COLUMNS = (
+    "registered",
+    "sat",
+    "passed",
+    "pass_rate",
+    "ci_low",
+    "ci_high",
+    "small_group",
+    "ungraded",
+    "provisional",
+)
 HISTOGRAM_BINS = 20  # bin width = full mark / 20 (5 points out of 100)
 
 
@@ -57,9 +71,12 @@ def outcomes(registrations: Frame, results: Frame, pass_mark: float) -> pl.LazyF
 
 
 def pass_rates(cands: Frame, by: Sequence[str], policy: Policy) -> pl.DataFrame:
-    """Per group: registered, absent, void, ungraded, sat, passed, pass_rate, ci_low, ci_high, small_group.
+    """Per group: registered, absent, void, ungraded, sat, assessed, passed, pass_rate, ci_low, ci_high,
+    small_group, provisional.
 
-    ``by`` may be empty (one overall row). Groups are sorted by their keys (nulls last).
+    ``assessed`` = sat − ungraded; ``pass_rate`` = passed / assessed (null when nobody is assessed)
+    with its Wilson interval over the same denominator; ``provisional``: some candidate who sat is
+    not graded yet. ``by`` may be empty (one overall row). Groups are sorted by their keys (nulls last).
     """
     by = list(by)
     aggs = [
@@ -72,12 +89,14 @@ def pass_rates(cands: Frame, by: Sequence[str], policy: Policy) -> pl.DataFrame:
     ]
     lf = cands.lazy()
     grouped = lf.group_by(by).agg(aggs) if by else lf.select(aggs)
-    low, high = wilson_exprs("passed", "sat", policy.confidence)
+    grouped = grouped.with_columns((pl.col("sat") - pl.col("ungraded")).alias("assessed"))
+    low, high = wilson_exprs("passed", "assessed", policy.confidence)
     out = grouped.with_columns(
-        pl.when(pl.col("sat") > 0).then(pl.col("passed") / pl.col("sat")).otherwise(None).alias("pass_rate"),
+        pl.when(pl.col("assessed") > 0).then(pl.col("passed") / pl.col("assessed")).otherwise(None).alias("pass_rate"),
         low.alias("ci_low"),
         high.alias("ci_high"),
         (pl.col("sat") < policy.small_group_min_sat).alias("small_group"),
+        (pl.col("ungraded") > 0).alias("provisional"),
     )
     if by:
         out = out.sort(by, nulls_last=True)
@@ -89,21 +108,21 @@ def csv_frame(rates: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:
     return rates.select(*by, *CSV_COLUMNS)
 
 
-def ranked(rates: pl.DataFrame) -> pl.DataFrame:
-    """Groups for a report: ranked groups by pass rate (``rank`` 1…), then small groups unranked.
+def ranked(rates: pl.DataFrame, policy: Policy, keep: pl.Expr | None = None) -> pl.DataFrame:
+    """Groups as a shared report may show them: ranked groups by pass rate (``rank`` 1…), then the rest
+    unranked in key order.
 
-    Small groups keep their counts but lose ``pass_rate``/``ci_low``/``ci_high`` (set to null) and
-    are ordered by their keys, never by rate.
+    Adds ``withheld`` and ``suppressed`` (``disclosure.suppress``; ``keep``: groups the report shows
+    elsewhere). A suppressed group keeps registered, absent and sat; its passed, void, ungraded,
+    rate and interval are null. A group nobody is assessed in yet keeps its counts but has no rate
+    and no rank.
     """
-    big = rates.filter(~pl.col("small_group")).sort(["pass_rate", "sat"], descending=True, nulls_last=True)
+    marked = hide_outcomes(suppress(rates, policy.small_group_min_sat, keep))
+    shown = ~pl.col("suppressed") & pl.col("pass_rate").is_not_null()
+    big = marked.filter(shown).sort(["pass_rate", "sat"], descending=True, nulls_last=True)
     big = big.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
-    small = rates.filter(pl.col("small_group")).with_columns(
-        pl.lit(None, dtype=pl.Float64).alias("pass_rate"),
-        pl.lit(None, dtype=pl.Float64).alias("ci_low"),
-        pl.lit(None, dtype=pl.Float64).alias("ci_high"),
-        pl.lit(None, dtype=pl.Int64).alias("rank"),
-    )
-    return pl.concat([big, small.select(big.columns)], how="vertical")
+    rest = marked.filter(~shown).with_columns(pl.lit(None, dtype=pl.Int64).alias("rank"))
+    return pl.concat([big, rest.select(big.columns)], how="vertical")
 
 
 # --------------------------------------------------------------------------- labels

@@ -29,7 +29,11 @@ def cli_passrates(args: argparse.Namespace) -> int:
     )
     for note in loaded.notes:
         print(note, file=sys.stderr)
-    frame = csv_frame(pass_rates(loaded.cands, by, loaded.policy), by)
+    rates = pass_rates(loaded.cands, by, loaded.policy)
+    # the csv is for staff and keeps every count; say so when it holds what a shared report would hide
+    if rates.filter(pl.col("small_group") & (pl.col("sat") > 0)).height:
+        print(t("analytics.small_groups_csv_note", min_sat=loaded.policy.small_group_min_sat), file=sys.stderr)
+    frame = csv_frame(rates, by)
     if args.format == "table":
         frame = frame.with_columns(pl.col("pass_rate", "ci_low", "ci_high").round(4))
     emit(frame, args.format)

@@ -76,7 +76,7 @@ def view(
 ) -> tuple[pl.DataFrame, alt.TopLevelMixin]:
     """The ranked rates table (display form) and the bar chart for one choice of the dropdowns."""
     lf = filtered(cands, level, school)
-    rates = an.label_column(an.ranked(an.pass_rates(lf, [by], policy)), [by], lf, lang)
+    rates = an.label_column(an.ranked(an.pass_rates(lf, [by], policy), policy), [by], lf, lang)
     title = t("charts.title_by", lang, dim=t(f"analytics.dim_{by}", lang))
     return rates_table(rates, lang), charts.pass_rate_bars(rates, lang, title)
 

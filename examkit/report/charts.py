@@ -60,6 +60,14 @@ def _pct_axis(title: str) -> alt.Axis:
     return alt.Axis(format=".0%", title=title)
 
 
+def _shown(frame: pl.DataFrame) -> pl.Expr:
+    """Rows a chart may draw: a rate that is neither a small group's nor withheld (``analytics.ranked``)."""
+    hidden = pl.col("small_group")
+    if "suppressed" in frame.columns:
+        hidden = hidden | pl.col("suppressed").fill_null(False)
+    return ~hidden & pl.col("pass_rate").is_not_null()
+
+
 def _rounded(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
     """Round floats to 4 decimals: the embedded data stays small and stable."""
     return frame.with_columns([pl.col(c).round(4) for c in cols if frame.schema[c].is_float()])
@@ -75,12 +83,22 @@ def empty_chart(lang: str | None = None, title: str | None = None) -> alt.Chart:
 def pass_rate_bars(
     rates: pl.DataFrame, lang: str | None = None, title: str | None = None
 ) -> alt.LayerChart | alt.Chart:
-    """Horizontal bars of pass rates with 95% interval whiskers, best first; small groups left out.
+    """Horizontal bars of pass rates with 95% interval whiskers, best first; groups without a rate
+    (small, withheld, or nobody graded yet) left out.
 
-    ``rates`` needs ``label``, ``sat``, ``passed``, ``pass_rate``, ``ci_low``, ``ci_high``, ``small_group``.
+    ``rates`` needs ``label``, ``sat``, ``passed``, ``pass_rate``, ``ci_low``, ``ci_high``, ``small_group``;
+    build it with ``analytics.ranked`` (then ``suppressed`` and ``ungraded`` are honoured too).
     """
-    cols = ["label", "sat", "passed", "pass_rate", "ci_low", "ci_high"]
-    data = rates.filter(~pl.col("small_group") & pl.col("pass_rate").is_not_null()).select(cols)
+    cols = [
+        "label",
+        "sat",
+        "passed",
+        "pass_rate",
+        "ci_low",
+        "ci_high",
+        *(["ungraded"] if "ungraded" in rates.columns else []),
+    ]
+    data = rates.filter(_shown(rates)).select(cols)
     if data.is_empty():
         return empty_chart(lang, title)
     data = _rounded(data, cols)
@@ -94,6 +112,8 @@ def pass_rate_bars(
         alt.Tooltip("ci_low:Q", format=".1%", title=t("charts.ci", lang)),
         alt.Tooltip("ci_high:Q", format=".1%", title=t("charts.ci", lang)),
     ]
+    if "ungraded" in cols:  # a provisional rate: how many are not graded yet
+        tooltip.append(alt.Tooltip("ungraded:Q", title=t("analytics.col_ungraded", lang)))
     base = alt.Chart(data)
     bars = base.mark_bar(color=COLORS["main"], opacity=0.85).encode(
         x=alt.X("pass_rate:Q", scale=alt.Scale(domain=[0, 1]), axis=_pct_axis(t("charts.pass_rate", lang))),
@@ -197,12 +217,12 @@ def item_heatmap(
 
 
 def trend_lines(trend: pl.DataFrame, lang: str | None = None, title: str | None = None) -> alt.LayerChart | alt.Chart:
-    """Pass rate per batch, one line per level, with 95% interval whiskers; small batches left out.
+    """Pass rate per batch, one line per level, with 95% interval whiskers; batches without a rate left out.
 
     ``trend`` needs ``batch``, ``level_label``, ``sat``, ``pass_rate``, ``ci_low``, ``ci_high``, ``small_group``.
     """
     cols = ["batch", "level_label", "sat", "pass_rate", "ci_low", "ci_high"]
-    data = trend.filter(~pl.col("small_group") & pl.col("pass_rate").is_not_null()).select(cols)
+    data = trend.filter(_shown(trend)).select(cols)
     if data.is_empty():
         return empty_chart(lang, title)
     data = _rounded(data, cols)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 
 from examkit import __version__
+from examkit.analysis.disclosure import suppress
 from examkit.analysis.passrates import pass_rates
 from examkit.analysis.stats import wilson_interval
 from examkit.core.exceptions import ExamkitError
@@ -53,6 +54,8 @@ class Headline:
     small_group: bool = False
     outstanding_fen: int | None = None
     notes: list[str] = field(default_factory=list)
+    withheld: bool = False  # passed and rate hidden so that the total row cannot give a small batch away
+    min_sat: int | None = None  # the policy's small_group_min_sat
 
 
 def _problem(exc: Exception) -> str:
@@ -67,8 +70,27 @@ def pass_figures(session: BatchSession, head: Headline) -> None:
     head.registered, head.sat, head.passed = row["registered"], row["sat"], row["passed"]
     head.ungraded = row["ungraded"]
     head.small_group = bool(row["small_group"])
+    head.min_sat = session.analytics_policy.small_group_min_sat
     if not head.small_group:
         head.pass_rate, head.ci_low, head.ci_high = row["pass_rate"], row["ci_low"], row["ci_high"]
+
+
+def withhold(heads: list[Headline]) -> list[Headline]:
+    """``heads`` with ``withheld`` set where the total row minus the other rows would give a small
+    batch's passed count back (``examkit.analysis.disclosure``); nothing is withheld when the total
+    row has no passed count."""
+    if not heads or any(h.sat is None or h.passed is None for h in heads):
+        return heads
+    small = [h.small_group for h in heads]
+    known = [h.min_sat for h in heads if h.min_sat is not None]
+    # without the policy's threshold (figures built by hand), hide at least one more batch
+    min_sat = max(known) if known else sum(h.sat or 0 for h, s in zip(heads, small, strict=True) if s) + 1
+    frame = pl.DataFrame(
+        {"sat": [h.sat for h in heads], "registered": [h.registered for h in heads], "small_group": small},
+        schema={"sat": pl.Int64, "registered": pl.Int64, "small_group": pl.Boolean},
+    )
+    flags = suppress(frame, min_sat).get_column("withheld").to_list()
+    return [replace(h, withheld=w) for h, w in zip(heads, flags, strict=True)]
 
 
 def outstanding_fen(session: BatchSession) -> int:
@@ -161,13 +183,32 @@ def _count(x: int | None) -> str:
     return DASH if x is None else f"{x:,}"
 
 
+def _rate_html(rate: float | None, low: float | None, high: float | None, ungraded: int | None) -> str:
+    """The rate over those with a result and its interval ("暂无成绩" when nobody has one), and how many
+    are not graded yet beside a provisional one."""
+    if rate is None:
+        text = html.escape(t("index.no_results"))
+    else:
+        ci = t("index.ci", low=_pct(low), high=_pct(high))
+        text = f'{_pct(rate)}<span class="ci">{html.escape(ci)}</span>'
+    if ungraded:
+        text += f'<span class="ci">{html.escape(t("index.provisional", n=ungraded))}</span>'
+    return text
+
+
+def _hidden(h: Headline) -> bool:
+    return h.small_group or h.withheld
+
+
 def _rate_cell(h: Headline) -> str:
     if h.small_group and h.sat is not None:
         return html.escape(t("index.small_group", n=h.sat))
-    if h.pass_rate is None:
+    if h.withheld:
+        return html.escape(t("index.withheld"))
+    nobody_graded = h.sat is not None and h.ungraded is not None and h.sat - h.ungraded <= 0
+    if h.pass_rate is None and not nobody_graded:
         return DASH
-    ci = t("index.ci", low=_pct(h.ci_low), high=_pct(h.ci_high))
-    return f'{_pct(h.pass_rate)}<span class="ci">{html.escape(ci)}</span>'
+    return _rate_html(h.pass_rate, h.ci_low, h.ci_high, h.ungraded)
 
 
 def _money(fen: int | None) -> str:
@@ -191,14 +232,12 @@ def _row(h: Headline, out_dir: Path) -> str:
     level = html.escape(label(h.level)) if h.level else ""
     date = f"{h.exam_date:%Y-%m-%d}" if h.exam_date else ""
     notes = "".join(f'<span class="note">{html.escape(n)}</span><br>' for n in h.notes)
-    if h.ungraded:
-        notes += f'<span class="note">{html.escape(t("index.ungraded", n=h.ungraded))}</span>'
     cells = [
         ("batch", t("index.col_batch"), f"{html.escape(h.batch)} {level}"),
         ("", t("index.col_exam"), date),
         ("num", t("index.col_registered"), _count(h.registered)),
         ("num", t("index.col_sat"), _count(h.sat)),
-        ("num", t("index.col_passed"), _count(h.passed) if not h.small_group else DASH),
+        ("num", t("index.col_passed"), _count(h.passed) if not _hidden(h) else DASH),
         ("num", t("index.col_rate"), _rate_cell(h)),
         ("num", t("index.col_outstanding"), _money(h.outstanding_fen)),
         ("links", t("index.col_reports"), _links(out_dir, h.batch) + (f"<br>{notes}" if notes else "")),
@@ -217,12 +256,15 @@ def _total_row(heads: list[Headline]) -> str:
         vals = [getattr(h, attr) for h in heads]
         return None if any(v is None for v in vals) or not vals else sum(vals)
 
-    sat, passed = total("sat"), total("passed")
+    sat, passed, ungraded = total("sat"), total("passed"), total("ungraded")
     rate = DASH
-    if sat and passed is not None:
-        low, high = wilson_interval(passed, sat) or (None, None)
-        ci = t("index.ci", low=_pct(low), high=_pct(high))
-        rate = f'{_pct(passed / sat)}<span class="ci">{html.escape(ci)}</span>'
+    min_sat = max((h.min_sat for h in heads if h.min_sat is not None), default=0)
+    if sat is not None and sat < min_sat:  # the whole year so far is a small group
+        rate, passed = html.escape(t("index.small_group", n=sat)), None
+    elif sat and passed is not None and ungraded is not None:
+        assessed = sat - ungraded
+        low, high = wilson_interval(passed, assessed) or (None, None)
+        rate = _rate_html(passed / assessed if assessed > 0 else None, low, high, ungraded)
     cells = [
         ("batch", "", html.escape(t("index.total"))),
         ("", "", ""),
@@ -243,6 +285,7 @@ def _total_row(heads: list[Headline]) -> str:
 def index_html(out_dir: Path, heads: list[Headline], generated: dt.datetime | None = None) -> str:
     """The dashboard page for ``heads``, linking reports found under ``out_dir``."""
     generated = generated or dt.datetime.now().astimezone()
+    heads = withhold(heads)
     cols = (
         "col_batch",
         "col_exam",

@@ -6,6 +6,7 @@ rows beyond aggregating them, and no table carries personal data.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -43,8 +44,10 @@ def definitions(session: BatchSession) -> list:
         t("analytics.def_total", lang, full_mark=f"{p.full_mark:g}", pass_mark=f"{p.pass_mark:g}"),
         t("analytics.def_sat", lang),
         t("analytics.def_rate", lang),
+        t("analytics.def_provisional", lang),
         t("analytics.def_ci", lang),
         t("analytics.def_small", lang, min_sat=p.small_group_min_sat),
+        t("analytics.def_withheld", lang, min_sat=p.small_group_min_sat),
         t(
             "analytics.def_near",
             lang,
@@ -64,11 +67,25 @@ def _heading(key: str, lang: str, **fields: object) -> Heading:
 # --------------------------------------------------------------------------- display frames
 
 
+def _message_expr(key: str, lang: str | None, **fields: pl.Expr) -> pl.Expr:
+    """The catalog message ``key`` as a polars expression, its fields filled per row from ``fields``."""
+    names = list(fields)
+    text = t(key, lang, **{name: f"\x00{i}\x00" for i, name in enumerate(names)})
+    exprs = []
+    for j, part in enumerate(re.split("\x00(\\d+)\x00", text)):
+        if j % 2:
+            exprs.append(fields[names[int(part)]].cast(pl.String))
+        elif part:
+            exprs.append(pl.lit(part))
+    return pl.concat_str(exprs)
+
+
 def rates_table(rates: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
     """A ranked rates frame (``analytics.ranked`` + ``label``) as the report shows it: localised headers,
-    rates as percentages, small groups with counts only and no rank."""
-    small = t("analytics.small_group_cell", lang)
+    rates as percentages (a provisional one with how many are not graded yet), and suppressed groups
+    with registered, absent and sat only (why, in the rate column), no rank."""
     rate = pl.col("pass_rate")
+    percent = pl.concat_str([(rate * 100).round(1).cast(pl.String), pl.lit("%")])
     ci = pl.concat_str(
         [
             (pl.col("ci_low") * 100).round(1).cast(pl.String),
@@ -76,6 +93,17 @@ def rates_table(rates: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
             (pl.col("ci_high") * 100).round(1).cast(pl.String),
             pl.lit("%"),
         ]
+    )
+    rate_cell = (
+        pl.when(pl.col("small_group"))
+        .then(pl.lit(t("analytics.small_group_cell", lang)))
+        .when(pl.col("suppressed"))
+        .then(pl.lit(t("analytics.withheld_cell", lang)))
+        .when(rate.is_null())
+        .then(pl.lit(t("analytics.no_results", lang)))
+        .when(pl.col("provisional"))
+        .then(_message_expr("analytics.rate_provisional", lang, rate=percent, count=pl.col("ungraded")))
+        .otherwise(percent)
     )
     return rates.select(
         pl.col("rank").alias(t("analytics.col_rank", lang)),
@@ -85,11 +113,8 @@ def rates_table(rates: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
         pl.col("sat").alias(t("analytics.col_sat", lang)),
         pl.col("void").alias(t("analytics.col_void", lang)),
         pl.col("passed").alias(t("analytics.col_passed", lang)),
-        pl.when(pl.col("small_group") | rate.is_null())
-        .then(pl.lit(small))
-        .otherwise(pl.concat_str([(rate * 100).round(1).cast(pl.String), pl.lit("%")]))
-        .alias(t("analytics.col_rate", lang)),
-        pl.when(pl.col("small_group") | rate.is_null())
+        rate_cell.alias(t("analytics.col_rate", lang)),
+        pl.when(pl.col("suppressed") | rate.is_null())
         .then(pl.lit(""))
         .otherwise(ci)
         .alias(t("analytics.col_ci", lang)),
@@ -97,9 +122,9 @@ def rates_table(rates: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
 
 
 def grouped(session: BatchSession, cands: pl.DataFrame | pl.LazyFrame, by: list[str]) -> pl.DataFrame:
-    """Pass rates of ``by`` groups, ranked, with display labels."""
+    """Pass rates of ``by`` groups as a shared report may show them (``analytics.ranked``), with display labels."""
     rates = an.pass_rates(cands, by, _policy(session))
-    return an.label_column(an.ranked(rates), by, cands, _lang(session))
+    return an.label_column(an.ranked(rates, _policy(session)), by, cands, _lang(session))
 
 
 # --------------------------------------------------------------------------- sections
@@ -108,10 +133,9 @@ def grouped(session: BatchSession, cands: pl.DataFrame | pl.LazyFrame, by: list[
 def headline(session: BatchSession) -> list:
     """The batch in one sentence, and its counts by status."""
     lang, p = _lang(session), _policy(session)
-    overall = an.pass_rates(session.batch_results, [], p)
+    shown = grouped(session, session.batch_results, [])
     name = session.batch.name_zh if lang == "zh" else session.batch.id
-    sentence = narrative.headline(overall, name, p, lang)
-    shown = an.label_column(an.ranked(overall), [], session.batch_results, lang)
+    sentence = narrative.headline(shown, name, p, lang)
     return [_heading("h_headline", lang), sentence, _table(rates_table(shown, lang))]
 
 
@@ -134,6 +158,11 @@ def distribution(session: BatchSession) -> list:
     """The score distribution with the pass line, and how many sit just under it."""
     lang, p = _lang(session), _policy(session)
     cands = session.batch_results
+    if an.pass_rates(cands, [], p).row(0, named=True)["small_group"]:  # a histogram would show who failed
+        return [
+            _heading("h_distribution", lang),
+            Sentence(t("analytics.distribution_small", lang, min_sat=p.small_group_min_sat)),
+        ]
     sentence = narrative.distribution(an.score_summary(cands), an.near_line(cands, p), p, lang)
     chart = charts.score_histogram(an.score_distribution(cands, p), p.pass_mark, lang)
     return [_heading("h_distribution", lang), sentence, chart]
@@ -193,14 +222,12 @@ def trend(session: BatchSession) -> list:
     lang, p = _lang(session), _policy(session)
     level = session.batch.level
     tr = an.trend(session.year_results, p, level)
+    # this batch's own figures are in the headline: withholding it here would protect nothing
+    tr = an.ranked(tr, p, keep=pl.col("batch") == session.batch_id).sort("batch")
     tr = tr.with_columns(
         pl.col("level").replace_strict({level: label(level, lang)}, default=pl.col("level")).alias("level_label")
     )
-    table = tr.with_columns(pl.col("batch").alias("label"), pl.lit(None, dtype=pl.Int64).alias("rank"))
-    table = table.with_columns(
-        pl.when(pl.col("small_group")).then(None).otherwise(pl.col(c)).alias(c)
-        for c in ("pass_rate", "ci_low", "ci_high")
-    )
+    table = tr.with_columns(pl.col("batch").alias("label"))
     return [
         _heading("h_trend", lang),
         narrative.trend(tr, session.batch_id, level, p, lang),
@@ -213,11 +240,11 @@ def retakes(session: BatchSession) -> list:
     """First attempts versus retakes over the year so far (same ID number, same level)."""
     lang, p = _lang(session), _policy(session)
     rates = an.retake_rates(session.year_results, p)
-    shown = an.label_column(an.ranked(rates), ["attempt"], session.year_results, lang)
+    shown = an.label_column(an.ranked(rates, p), ["attempt"], session.year_results, lang)
     title = t("charts.title_by", lang, dim=t("analytics.dim_attempt", lang))
     return [
         _heading("h_retakes", lang),
-        narrative.retakes(rates, lang),
+        narrative.retakes(shown, lang),
         charts.pass_rate_bars(shown, lang, title),
         _table(rates_table(shown, lang).drop(t("analytics.col_rank", lang))),
     ]
