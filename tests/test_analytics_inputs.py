@@ -60,3 +60,22 @@ def test_missing_gradebook_is_not_created(tmp_path: Path) -> None:
     gb = tmp_path / "gradebook.sqlite"
     assert pi.from_gradebook(gb, "2023-01") is None
     assert not gb.exists()
+
+
+def test_a_score_sheet_row_of_someone_not_registered_is_left_out_as_a_finding() -> None:
+    """Issue 17 §3: the row is left out and named (file, Excel row, why); the other rows still count."""
+    sheet = FIXTURE / "scores" / "2023-01.xlsx"
+    reg, _ = pi.load_registration_files([FIXTURE / "registrations" / "2023-01.xlsx"])
+    everyone = pi.results_for("2023-01", reg["candidate_no"], scores=sheet)
+    gone = reg["candidate_no"][0]
+    excluded = pl.DataFrame({"candidate_no": [gone], "message": ["身份证号校验位错误"]})
+    got = pi.results_for("2023-01", reg["candidate_no"][1:], scores=sheet, excluded=excluded)
+    assert everyone.findings == []
+    (f,) = got.findings
+    assert (f.file, f.value, f.rule, f.severity) == (str(sheet), gone, "scores.stray_row", "error")
+    assert f"第 {f.row} 行" in f.message and "身份证号校验位错误" in f.message
+    assert got.results["candidate_no"].to_list() == everyone.results["candidate_no"].to_list()[1:]
+    assert gone not in got.item_marks["candidate_no"].to_list()
+    # found in no registrations at all: the reason says so
+    (f,) = pi.results_for("2023-01", reg["candidate_no"][1:], scores=sheet).findings
+    assert "不是批次 2023-01 的报名考生" in f.message

@@ -62,9 +62,10 @@ def test_headline_numbers_and_small_batch() -> None:
 def test_distribution_sentence() -> None:
     cands = cands_from([("graded", 56.0), ("graded", 59.5), ("graded", 61.0), ("graded", 90.0), ("void", 58.0)])
     text = nv.distribution(an.score_summary(cands), an.near_line(cands, POLICY), POLICY, "zh")
-    # valid totals 56, 59.5, 61, 90: median (59.5 + 61)/2 = 60.25 → "60.2"; mean 266.5/4 = 66.625 → "66.6"
+    # valid totals 56, 59.5, 61, 90: median (59.5 + 61)/2 = 60.25 → "60.3" (a half rounds up, issue 17);
+    # mean 266.5/4 = 66.625 → "66.6"
     assert text == (
-        "4 份有效成绩的总分中位数为 60.2 分、平均 66.6 分；2 人差不足 5 分未能合格（55–60 分），1 人刚过合格线（60–65 分）。"
+        "4 份有效成绩的总分中位数为 60.3 分、平均 66.6 分；2 人差不足 5 分未能合格（55–60 分），1 人刚过合格线（60–65 分）。"
     )
 
 

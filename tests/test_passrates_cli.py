@@ -224,3 +224,90 @@ def test_demo_school_rules_make_the_difference(demo_project, tmp_path: Path) -> 
     assert shown.row(0, named=True)["registered"] == b["registered"]
     assert shown.row(0, named=True)["sat"] == b["sat"] and shown.row(0, named=True)["passed"] == b["passed"]
     assert not (tmp_path / "none.sqlite").exists()
+
+
+# --------------------------------------------------------------------------- issue 17 §3: one stray row
+
+
+def _stray_year(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Registrations of four pilot students of 2023-01 (Excel rows 2–5), the one in row 4 with a wrong ID
+    check character (excluded by validation); a paper score sheet and a final score sheet listing all four.
+    Every workbook is written by openpyxl. By hand: S1 100 (pass), S2 50 (fail), S4 absent, S3 left out
+    → registered 3, absent 1, sat 2, passed 1, rate 1/2."""
+    import datetime as dt
+
+    import openpyxl
+    from factories import REG_HEADERS
+
+    from examkit.core import idcard
+
+    ids = [idcard.make("440106", dt.date(2004, 3, 1), i) for i in (1, 2, 3, 4)]
+    ids[2] = ids[2][:17] + ("0" if ids[2][17] != "0" else "1")
+    wb = openpyxl.Workbook()
+    wb.active.append(REG_HEADERS)
+    school = ["试点院校学生", "44001", "广州南方职业技术学院", "广东省", "44001"]
+    for i, idn in enumerate(ids, start=1):
+        wb.active.append([f"S{i}", f"考生{i}", idn, *school, "2023-01", "初级", dt.datetime(2023, 3, 20), None])
+    (tmp_path / "registrations").mkdir()
+    (tmp_path / "scores").mkdir()
+    (tmp_path / "final").mkdir()
+    reg = tmp_path / "registrations" / "2023-01.xlsx"
+    wb.save(reg)
+    items = ["考生号", "来电受理", "客户信息录入", "业务咨询解答", "投诉受理", "工单处理", "服务规范与礼仪", "状态"]
+    wb = openpyxl.Workbook()
+    for r in [
+        items,
+        ["S1", 20, 15, 20, 15, 15, 15, None],
+        ["S2", 10, 7.5, 10, 7.5, 7.5, 7.5, None],
+        ["S3", 20, 15, 20, 15, 15, 15, None],  # row 4: S3's registration did not pass validation
+        ["S4", None, None, None, None, None, None, "缺考"],
+    ]:
+        wb.active.append(r)
+    paper = tmp_path / "scores" / "2023-01.xlsx"  # the notebook finds a batch's sheet by its name
+    wb.save(paper)
+    wb = openpyxl.Workbook()
+    for r in [["考生号", "总分", "是否合格", "标记"], ["S1", 100, "合格", None], ["S2", 50, "不合格", None]]:
+        wb.active.append(r)
+    wb.active.append(["S3", 100, "合格", None])  # row 4
+    wb.active.append(["S4", None, None, "缺考"])
+    final = tmp_path / "final" / "2023-01.xlsx"
+    wb.save(final)
+    return reg, paper, final
+
+
+@pytest.mark.parametrize("which", ["paper", "final"])
+def test_a_stray_row_is_left_out_and_named_but_the_rates_are_written(tmp_path: Path, which: str) -> None:
+    reg, paper, final = _stray_year(tmp_path)
+    sheet = paper if which == "paper" else final
+    code, out, err = run("--registrations", str(reg), "--scores", str(sheet), "--by", "batch", "--format", "json")
+    assert code == 1  # problems listed
+    (row,) = json.loads(out)
+    assert (row["registered"], row["sat"], row["passed"]) == (3, 2, 1)
+    assert row["pass_rate"] == pytest.approx(0.5)
+    (line,) = [x for x in err.splitlines() if "S3" in x]
+    assert str(sheet) in line and "第 4 行" in line and "未通过校验" in line and "身份证号校验位错误" in line
+    assert "未计入通过率" in line and "Traceback" not in err
+
+
+def test_the_pass_rate_notebook_leaves_a_stray_row_out_and_shows_it(tmp_path: Path) -> None:
+    from examkit.notebook.open import open_batch
+    from examkit.report import passrates as report
+
+    reg, paper, _ = _stray_year(tmp_path)
+    session = open_batch(
+        "2023-01",
+        registrations=str(reg),
+        gradebook=str(tmp_path / "none.sqlite"),
+        scores=str(paper),
+        settings_dir=str(ROOT / "params"),
+    )
+    shown = an.pass_rates(session.batch_results, ["batch"], session.analytics_policy).row(0, named=True)
+    assert (shown["registered"], shown["sat"], shown["passed"]) == (3, 2, 1)
+    (finding,) = session.passrates_inputs.findings
+    assert (finding.file, finding.row, finding.value) == (str(paper), 4, "S3")
+    shown_after = report.registration_check(session)[2:]  # after the heading and the validation report
+    (block,) = shown_after
+    html = block._repr_html_()
+    assert "成绩表中未计入的行（1 行）" in html and "2023-01.xlsx" in html and ">4<" in html
+    assert "身份证号校验位错误" in html and "未计入通过率" in html
+    assert not (tmp_path / "none.sqlite").exists()

@@ -168,17 +168,19 @@ def test_hand_typing_noise_is_accepted(tmp_path, schools):
 # --------------------------------------------------------------------------- one rule at a time
 
 
-@pytest.mark.parametrize(
-    "header", ["考生号", "姓名", "身份证号", "考生类型", "省份", "考点代码", "批次", "等级", "报名日期"]
-)
+# 省份 without a schools list and 批次 without the file's batch cannot be derived; 等级 always can
+# (issue 17: tests/test_registration_needs.py)
+@pytest.mark.parametrize("header", ["考生号", "姓名", "身份证号", "考生类型", "省份", "考点代码", "批次", "报名日期"])
 def test_missing_value(tmp_path, header):
     _, found = check(tmp_path, edited(r0={header: " "}))
     assert found == {(2, header, "missing_value")}
 
 
-def test_school_code_required_for_students_only(tmp_path):
-    _, found = check(tmp_path, edited(r0={"院校代码": ""}, r1={"院校代码": ""}, r2={"院校代码": ""}))
-    assert found == {(2, "院校代码", "missing_value"), (3, "院校代码", "missing_value")}
+def test_school_code_required_for_pilot_students_only(tmp_path):
+    # issue 17: only the pilot-school rules (R8, R9) need a school code; a non-pilot student sits at a host site
+    reg, found = check(tmp_path, edited(r0={"院校代码": ""}, r1={"院校代码": ""}, r2={"院校代码": ""}))
+    assert found == {(2, "院校代码", "missing_value")}
+    assert reg.frame["_row"].to_list() == [3, 4]
 
 
 def test_optional_columns_may_be_empty_or_absent(tmp_path):

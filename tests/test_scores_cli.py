@@ -190,3 +190,34 @@ def test_the_default_params_file_names_the_gradebook(capsys, book, tmp_path, mon
     assert code == 2 and ".csv, .xlsx" in text and not (tmp_path / "final.txt").exists()
     marks, _ = state(book)
     assert marks.height == 18
+
+
+def test_a_refused_import_lists_every_offending_row_in_one_message(capsys, book, tmp_path):
+    """Issue 17 §3: still all or nothing, but the summary names every bad row, not just the first."""
+    wb = openpyxl.Workbook()  # a workbook a spreadsheet program wrote, not the kit
+    for r in [HEAD, SHEET[0], ["C777", *SHEET[1][1:]], SHEET[2], ["C888", *SHEET[3][1:]]]:
+        wb.active.append(r)
+    path = tmp_path / "strays.xlsx"
+    wb.save(path)
+    code, text = run(capsys, "scores", "import", path, "--batch", B, "--gradebook", book)
+    assert code == 1
+    summary = text.strip().splitlines()[-1]
+    assert "strays.xlsx" in summary and "2 处错误" in summary and "第 3、5 行" in summary
+    marks, audit = state(book)
+    assert marks.height == 0 and audit.filter(pl.col("kind") != "rubric").height == 0
+
+
+def test_a_refused_bulk_write_names_every_unknown_candidate_and_bad_mark(book):
+    from examkit.core.exceptions import GradebookError
+
+    strays = pl.DataFrame({"candidate_no": ["C001", "C901", "C902"], "item_id": ["J1"] * 3, "mark": [10.0, 5.0, 6.0]})
+    with Gradebook(book) as g:
+        with pytest.raises(GradebookError) as caught:
+            g.apply(B, strays, grader=GRADER)
+        assert "C901" in str(caught.value) and "C902" in str(caught.value) and "2" in str(caught.value)
+        over = pl.DataFrame({"candidate_no": ["C001", "C002"], "item_id": ["J1", "J2"], "mark": [21.0, 16.0]})
+        with pytest.raises(GradebookError) as caught:  # J1 max 20, J2 max 15: both over
+            g.apply(B, over, grader=GRADER)
+        text = str(caught.value)
+        assert "C001" in text and "J1" in text and "21" in text and "C002" in text and "J2" in text and "16" in text
+        assert g.marks_frame(B).height == 0

@@ -37,4 +37,9 @@ def cli_passrates(args: argparse.Namespace) -> int:
     if args.format == "table":
         frame = frame.with_columns(pl.col("pass_rate", "ci_low", "ci_high").round(4))
     emit(frame, args.format)
-    return 0
+    # score-sheet rows left out (e.g. a candidate whose registration failed validation): the rates are still out
+    for f in loaded.findings:
+        print(
+            t("scoresheet.cli_line", severity=t(f"validate.severity_{f.severity}"), message=f.message), file=sys.stderr
+        )
+    return 1 if loaded.findings else 0

@@ -31,6 +31,7 @@ SCHEMA = {
 RULES = (
     "missing_column",
     "missing_value",
+    "derived_value",
     "bad_date",
     "bad_type",
     "bad_level",

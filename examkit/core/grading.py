@@ -15,6 +15,7 @@ import polars as pl
 
 from examkit.core.i18n import t
 from examkit.core.notice import Notice
+from examkit.core.rounding import round_half_up_expr
 from examkit.core.rubric import Item, Rubric
 from examkit.core.text import header_key
 
@@ -185,8 +186,12 @@ def grader_summary(marks: pl.DataFrame) -> pl.DataFrame:
     """Per grader: candidates and marks entered, their average as a share of the maxima, and everyone else's.
 
     ``marks`` holds current marks with ``grader``, ``candidate_no``, ``mark`` and ``max`` (blank marks ignored).
+    Marks of auto-scored items (``auto_scored``: the theory paper scored from its answer key) are left out:
+    whoever ran that import did not grade, and a theory share is no yardstick for practical marking.
     """
     m = marks.filter(pl.col("mark").is_not_null())
+    if "auto_scored" in m.columns:
+        m = m.filter(~pl.col("auto_scored").fill_null(False))
     all_sum, all_max = m.get_column("mark").sum(), m.get_column("max").sum()
     return (
         m.group_by("grader")
@@ -197,14 +202,15 @@ def grader_summary(marks: pl.DataFrame) -> pl.DataFrame:
             pl.col("max").sum().alias("_m"),
         )
         .with_columns(
-            (pl.col("_s") / pl.col("_m") * 100).round(1).alias("mean_pct"),
-            pl.when(pl.lit(all_max) - pl.col("_m") > 0)
-            .then((pl.lit(all_sum) - pl.col("_s")) / (pl.lit(all_max) - pl.col("_m")) * 100)
-            .otherwise(None)
-            .round(1)
-            .alias("others_pct"),
+            round_half_up_expr(pl.col("_s") / pl.col("_m") * 100, 1).alias("mean_pct"),
+            round_half_up_expr(
+                pl.when(pl.lit(all_max) - pl.col("_m") > 0)
+                .then((pl.lit(all_sum) - pl.col("_s")) / (pl.lit(all_max) - pl.col("_m")) * 100)
+                .otherwise(None),
+                1,
+            ).alias("others_pct"),
         )
-        .with_columns((pl.col("mean_pct") - pl.col("others_pct")).round(1).alias("difference"))
+        .with_columns(round_half_up_expr(pl.col("mean_pct") - pl.col("others_pct"), 1).alias("difference"))
         .drop("_s", "_m")
         .sort("grader")
     )

@@ -51,6 +51,55 @@ def read_final_sheet(path: Path, full_mark: float, params_dir: Path | None = Non
     Raises ``ValidationFailed`` naming file, row, column, value and what is accepted for a total
     that is not a number within the full mark, or a status word it does not know.
     """
+    return _read(path, full_mark, params_dir)[0].drop(ROW)
+
+
+def final_sheet_results(
+    path: Path,
+    full_mark: float,
+    batch: str,
+    registered: pl.Series,
+    params_dir: Path | None = None,
+    excluded: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, list[Finding]]:
+    """The final score sheet's results for ``batch``'s ``registered`` candidates, and a finding for each row
+    of someone else (left out: e.g. a candidate whose registration did not pass validation, see ``excluded``)."""
+    frame, header = _read(path, full_mark, params_dir)
+    known = pl.col("candidate_no").is_in(registered.cast(pl.String).implode())
+    strays = [
+        stray_finding(str(path), row, header, cand, batch, excluded)
+        for row, cand in frame.filter(~known).select(ROW, "candidate_no").iter_rows()
+    ]
+    return frame.filter(known).drop(ROW), strays
+
+
+def stray_finding(
+    file: str, row: int | None, column: str | None, candidate: str, batch: str, excluded: pl.DataFrame | None
+) -> Finding:
+    """A score-sheet row left out of the pass rates: its candidate is not among ``batch``'s validated
+    registrations; when validation excluded them (``excluded``: ``candidate_no``, ``message``), say why."""
+    why = None
+    if excluded is not None and excluded.height:
+        hit = excluded.filter(pl.col("candidate_no") == candidate)
+        why = hit.item(0, "message") if hit.height else None
+    reason = (
+        t("scoresheet.stray_excluded", value=candidate, reason=why)
+        if why
+        else t("scoresheet.stray_unregistered", value=candidate, batch=batch)
+    )
+    return Finding(
+        file,
+        row,
+        column,
+        candidate,
+        "scores.stray_row",
+        ERROR,
+        t("scoresheet.stray_row", file=file, row=row, reason=reason),
+    )
+
+
+def _read(path: Path, full_mark: float, params_dir: Path | None) -> tuple[pl.DataFrame, str]:
+    """``candidate_no``, ``status``, ``total`` and the Excel row of each result; the candidate column's header."""
     table = read_table(path, "final_scores", _final_columns(params_dir))
     frame = table.frame
     if "status" not in frame.columns:
@@ -122,8 +171,10 @@ def read_final_sheet(path: Path, full_mark: float, params_dir: Path | None = Non
         .then(pl.lit("graded"))
         .otherwise(pl.lit("ungraded"))
     )
-    return flagged.select(
+    results = flagged.select(
         "candidate_no",
         status.alias("status"),
         pl.when(status.is_in(["graded", "void"])).then(pl.col("_total")).otherwise(None).alias("total"),
+        ROW,
     )
+    return results, table.header("candidate_no")

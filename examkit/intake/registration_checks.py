@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import polars as pl
 
 from examkit.core import idcard
 from examkit.core import text as nz
-from examkit.core.findings import ERROR, RULES, SCHEMA, VALUE_CHARS, WARNING, from_frame, message_expr, missing_column
-from examkit.core.i18n import get_lang, label, t
+from examkit.core.findings import ERROR, SCHEMA, VALUE_CHARS, WARNING, from_frame, message_expr, missing_column
+from examkit.core.i18n import label, t
 from examkit.intake.registration_joins import _join_passes, _join_schools
 from examkit.intake.registration_model import (
     CANDIDATE_TYPES,
@@ -20,23 +19,20 @@ from examkit.intake.registration_model import (
     KIND,
     REG_SCHEMA,
     TYPE_WORDS,
+    Check,
     Context,
     Registrations,
     _required,
 )
+from examkit.intake.registration_needs import (
+    derived_batch,
+    derived_level,
+    derived_province,
+    need_checks,
+    needed_by,
+    reason,
+)
 from examkit.io.tables import ROW, Table
-
-
-@dataclass(frozen=True)
-class Check:
-    """One rule over the whole frame: rows where ``when`` holds get a finding on ``column``."""
-
-    rule: str
-    column: str
-    when: pl.Expr
-    fields: dict = field(default_factory=dict)
-    severity: str = ERROR
-    key: str | None = None  # message key (default ``validate.msg_<rule>``)
 
 
 def check_table(
@@ -44,8 +40,9 @@ def check_table(
 ) -> Registrations:
     """Normalise and check an already read registrations ``Table`` against ``ctx``.
 
-    ``mapping``: the registrations' column mapping; ``required``: the columns that must be present
-    and filled (default: those marked ``required`` in ``columns.yaml``).
+    ``mapping``: the registrations' column mapping; ``required``: the columns a file must have (default:
+    those marked ``required`` in ``columns.yaml``). Which rows need a value is the rules' business
+    (``registration_needs``): a blank the kit can derive is filled in, with a warning.
     """
     required = tuple(required) if required is not None else _required(None, {KIND: mapping})
     frame = table.frame
@@ -55,12 +52,11 @@ def check_table(
     cleaned = frame.lazy().with_columns(nz.text(pl.col(c)).alias(f"t_{c}") for c in INPUT_COLUMNS)
     blank = pl.all_horizontal([pl.col(f"t_{c}").is_null() for c in INPUT_COLUMNS])  # a blank row is no registration
     base = _enrich(cleaned.filter(~blank), ctx).sort(ROW).collect()  # joins do not keep order
-    missing = [
-        missing_column(str(table.file), table.header_row, mapping.get(c, [c]))
-        for c in required
-        if c not in table.headers
-    ]
-    checks = _checks(ctx, present=set(table.headers), required=set(required))
+    # the user's header; for a column the file does not have, the name the column mapping shows first
+    shown = {c: table.headers.get(c) or mapping.get(c, [c])[0] for c in INPUT_COLUMNS}
+    lacking = [c for c in required if c not in table.headers]
+    missing = [missing_column(str(table.file), table.header_row, mapping.get(c, [c])) for c in lacking]
+    checks = _checks(ctx, required=set(required), file=table.file.name)
     order = {c: i for i, c in enumerate(table.headers)}
     parts = [
         base.lazy()
@@ -68,28 +64,31 @@ def check_table(
         .select(
             pl.lit(str(table.file)).alias("file"),
             pl.col(ROW).alias("row"),
-            pl.lit(table.header(c.column)).alias("column"),
+            pl.lit(shown[c.column]).alias("column"),
             pl.col(c.column).str.slice(0, VALUE_CHARS).alias("value"),
             pl.lit(c.rule).alias("rule"),
             pl.lit(c.severity).alias("severity"),
             message_expr(
-                c.key or f"validate.msg_{c.rule}",
-                column=table.header(c.column),
+                (c.key or f"validate.msg_{c.rule}") + ("" if c.column in table.headers else "_absent"),
+                column=shown[c.column],
                 value=pl.col(c.column).str.slice(0, VALUE_CHARS),
                 **c.fields,
             ).alias("message"),
+            pl.lit(reason(c, shown[c.column], present=c.column in table.headers)).alias("_reason"),
             pl.lit(order.get(c.column, len(order))).alias("_order"),
         )
         for c in checks
-        if c.column in table.headers
+        # a column the file lacks: only its blanks, and only when it is optional (a required one is missing_column)
+        if c.column in table.headers or (c.column not in required and c.rule in ("missing_value", "derived_value"))
     ]
     found = (
         pl.concat(parts).sort(["row", "_order"], maintain_order=True).collect()
         if parts
-        else pl.DataFrame(schema={**SCHEMA, "_order": pl.Int32})
+        else pl.DataFrame(schema={**SCHEMA, "_reason": pl.String, "_order": pl.Int32})
     )
     findings = missing + from_frame(found)
-    excluded = _excluded(base, found, table.file.name, all_rows=bool(missing))
+    whole_file = [t("validate.reason_missing_column_for", column=shown[c], needed_by=needed_by(c)) for c in lacking]
+    excluded = _excluded(base, found, table.file.name, whole_file)
     typed = (
         base.lazy()
         .join(excluded.lazy().select(ROW), on=ROW, how="anti", maintain_order="left")
@@ -131,7 +130,7 @@ def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
         pl.col("t_school_name").alias("n_school_name"),
         pl.col("t_province").alias("n_province"),
         nz.code(pl.col("t_site_code")).alias("n_site_code"),
-        nz.vocabulary(pl.col("t_batch"), ctx.batch_words()).alias("n_batch"),
+        derived_batch(ctx, nz.vocabulary(pl.col("t_batch"), ctx.batch_words())).alias("n_batch"),
         nz.vocabulary(pl.col("t_level"), ctx.levels).alias("n_level"),
         nz.date(pl.col("t_registered_on")).alias("n_registered_on"),
         nz.compact(pl.col("t_phone")).alias("n_phone"),
@@ -151,6 +150,7 @@ def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
         idcard.check_char_expr(idn).alias("id_check"),
         pl.coalesce("n_batch", "t_batch", pl.lit("")).alias("_batch_key"),
     )
+    lf = lf.with_columns(derived_level().alias("n_level"))
 
     def month_day(col: str) -> pl.Expr:
         return pl.col(col).dt.month().cast(pl.Int32) * 100 + pl.col(col).dt.day().cast(pl.Int32)
@@ -168,6 +168,8 @@ def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
         pl.col(ROW).min().over("_batch_key", "n_candidate_no").alias("first_no_row"),
     )
     lf = _join_schools(lf, ctx.schools)
+    province, from_school = derived_province()
+    lf = lf.with_columns(province.alias("n_province"), from_school.alias("province_from_school"))
     return _join_passes(lf, ctx.prior_passes)
 
 
@@ -176,7 +178,7 @@ def _accepted_words(codes: Iterable[str]) -> str:
     return " / ".join(label(c, "zh") for c in codes) + " (" + " / ".join(codes) + ")"
 
 
-def _checks(ctx: Context, *, present: set[str], required: set[str]) -> list[Check]:
+def _checks(ctx: Context, *, required: set[str], file: str) -> list[Check]:
     """Every rule as a ``Check``; later checks only run where earlier ones left a usable value."""
     b0, b1 = ctx.batches[0], ctx.batches[-1]
     accepted_batch = t("validate.accepted_batch", first=b0.id, last=b1.id, first_name=b0.name_zh)
@@ -185,6 +187,7 @@ def _checks(ctx: Context, *, present: set[str], required: set[str]) -> list[Chec
         "id_number": t("validate.accepted_id_number"),
         "candidate_type": _accepted_words(CANDIDATE_TYPES),
         "school_code": t("validate.accepted_school_code"),
+        "province": t("validate.accepted_province"),
         "site_code": t("validate.accepted_site_code"),
         "batch": accepted_batch,
         "level": _accepted_words(levels),
@@ -192,23 +195,8 @@ def _checks(ctx: Context, *, present: set[str], required: set[str]) -> list[Chec
     }
     typ, school, site = pl.col("n_candidate_type"), pl.col("n_school_code"), pl.col("n_site_code")
     level_names = {c: label(c) for c in levels}
-    checks = [
-        Check(
-            "missing_value",
-            c,
-            pl.col(f"t_{c}").is_null(),
-            {"accepted": accepted.get(c, t("validate.accepted_required"))},
-        )
-        for c in INPUT_COLUMNS
-        if c in required and c != "school_code" and c in present
-    ]
+    checks = need_checks(ctx, required=required, file=file, accepted=accepted, level_names=level_names)
     checks += [
-        Check(
-            "missing_value",
-            "school_code",
-            typ.is_in(["pilot_student", "nonpilot_student"]) & school.is_null(),
-            {"accepted": accepted["school_code"]},
-        ),
         Check(
             "bad_date",
             "registered_on",
@@ -317,22 +305,23 @@ def _checks(ctx: Context, *, present: set[str], required: set[str]) -> list[Chec
     return checks
 
 
-def _reasons(lang: str | None = None) -> dict[str, str]:
-    return {r: t(f"validate.reason_{r}", lang or get_lang()) for r in RULES}
+def _excluded(base: pl.DataFrame, found: pl.DataFrame, file: str, whole_file: list[str]) -> pl.DataFrame:
+    """Rows with errors: file, Excel row, candidate number, rule codes and reasons (no personal values).
 
-
-def _excluded(base: pl.DataFrame, found: pl.DataFrame, file: str, *, all_rows: bool) -> pl.DataFrame:
-    """Rows with errors: file, Excel row, candidate number, rule codes and reasons (no personal values)."""
-    errors = found.lazy().filter(pl.col("severity") == ERROR).select(pl.col("row").alias(ROW), "rule")
-    if all_rows:
-        errors = pl.concat([base.lazy().select(ROW, pl.lit("missing_column").alias("rule")), errors])
-    reasons = _reasons()
+    ``whole_file``: why every row is out (required columns the file lacks), each naming the rule.
+    """
+    errors = found.lazy().filter(pl.col("severity") == ERROR).select(pl.col("row").alias(ROW), "rule", "_reason")
+    if whole_file:
+        every = base.lazy().select(
+            ROW, pl.lit("missing_column").alias("rule"), pl.lit("；".join(whole_file)).alias("_reason")
+        )
+        errors = pl.concat([every, errors])
     per_row = (
         errors.unique(maintain_order=True)
         .group_by(ROW, maintain_order=True)
         .agg(
-            pl.col("rule").str.join(", "),
-            pl.col("rule").replace_strict(reasons, default=pl.col("rule")).str.join("；").alias("message"),
+            pl.col("rule").unique(maintain_order=True).str.join(", "),
+            pl.col("_reason").str.join("；").alias("message"),
         )
     )
     return (

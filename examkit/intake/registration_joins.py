@@ -9,9 +9,10 @@ from examkit.io.tables import ROW
 
 
 def _join_schools(lf: pl.LazyFrame, schools: pl.DataFrame | None) -> pl.LazyFrame:
+    """The school's and the exam site's entries in the schools list (``s_*`` and ``site_*``; null without one)."""
     if schools is None:
         return lf.with_columns(
-            pl.lit(None, pl.String).alias("s_name"),
+            *[pl.lit(None, pl.String).alias(c) for c in ("s_name", "s_province", "site_province")],
             *[pl.lit(None, pl.Boolean).alias(c) for c in ("s_known", "s_pilot", "s_filed", "s_trained")],
             *[pl.lit(None, pl.Boolean).alias(c) for c in ("site_pilot", "site_filed")],
         )
@@ -19,6 +20,7 @@ def _join_schools(lf: pl.LazyFrame, schools: pl.DataFrame | None) -> pl.LazyFram
     school = s.select(
         pl.col("school_code").alias("n_school_code"),
         pl.col("school_name").alias("s_name"),
+        pl.col("province").alias("s_province"),
         pl.lit(True).alias("s_known"),
         pl.col("is_pilot").alias("s_pilot"),
         pl.col("filed").alias("s_filed"),
@@ -28,6 +30,7 @@ def _join_schools(lf: pl.LazyFrame, schools: pl.DataFrame | None) -> pl.LazyFram
         pl.col("school_code").alias("n_site_code"),
         pl.col("is_pilot").alias("site_pilot"),
         pl.col("filed").alias("site_filed"),
+        pl.col("province").alias("site_province"),  # where a social or non-pilot candidate sits (借考)
     )
     return (
         lf.join(school, on="n_school_code", how="left", nulls_equal=False)

@@ -44,6 +44,27 @@ REG_SCHEMA = {
 INPUT_COLUMNS = tuple(c for c in REG_SCHEMA if c not in (ROW, "file"))
 
 
+# Which candidates need a value in each column; the rule that needs it is the catalog's
+# ``validate.needs_<column>`` (README: "Which columns a registration needs"). A column not listed is
+# used by no rule (school name, phone) and is never required unless a site's columns.yaml says so.
+NEEDED_BY = {
+    "candidate_no": CANDIDATE_TYPES,
+    "name": CANDIDATE_TYPES,
+    "id_number": CANDIDATE_TYPES,
+    "candidate_type": CANDIDATE_TYPES,
+    "school_code": ("pilot_student",),
+    "province": CANDIDATE_TYPES,
+    "site_code": CANDIDATE_TYPES,
+    "batch": CANDIDATE_TYPES,
+    "level": CANDIDATE_TYPES,
+    "registered_on": CANDIDATE_TYPES,
+}
+# Needed, but filled in when blank (with a warning): the province from the schools list (a pilot
+# student's school, else the exam site: social and non-pilot candidates sit at a host site), the batch
+# from the file's batch (a file named after a batch, or ``--batch``), the level from the batch (R1).
+DERIVABLE = ("province", "batch", "level")
+
+
 EXCLUDED_SCHEMA = {"file": pl.String, ROW: pl.Int64, "candidate_no": pl.String, "rule": pl.String, "message": pl.String}
 
 
@@ -69,6 +90,18 @@ TYPE_WORDS = {
     "social": "social",
     "social candidate": "social",
 }
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule over the whole frame: rows where ``when`` holds get a finding on ``column``."""
+
+    rule: str
+    column: str
+    when: pl.Expr
+    fields: dict = field(default_factory=dict)
+    severity: str = ERROR
+    key: str | None = None  # message key (default ``validate.msg_<rule>``)
 
 
 @dataclass

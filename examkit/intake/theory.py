@@ -235,9 +235,11 @@ def _answer_findings(file: Path, long: pl.DataFrame) -> list:
 
 
 def summary(scores: TheoryScores) -> pl.DataFrame:
-    """Per question: answered, blank, malformed, share fully correct (facility)."""
+    """Per question: ``candidates`` (scored rows), ``answered`` (not blank; an unrecognised answer is an answer),
+    ``blank``, ``malformed``, ``facility`` (share of all candidates fully correct; a blank scores 0)."""
     return scores.per_question.group_by("question_id", maintain_order=True).agg(
-        pl.len().alias("n"),
+        pl.len().alias("candidates"),
+        (pl.col("status") != "blank").sum().alias("answered"),
         (pl.col("status") == "blank").sum().alias("blank"),
         (pl.col("status") == "malformed").sum().alias("malformed"),
         pl.col("correct").cast(pl.Float64).mean().alias("facility"),

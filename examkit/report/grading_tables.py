@@ -11,7 +11,7 @@ from examkit.core.grading import STATUSES, grader_summary
 from examkit.core.i18n import label, t
 from examkit.core.privacy import mask_id, mask_name
 from examkit.core.rubric import Rubric
-from examkit.report.tables import HTMLBlock, table
+from examkit.report.tables import HTMLBlock, number_text, table
 from examkit.store.scores import ScoreImport
 
 
@@ -25,7 +25,7 @@ def status_counts(results: pl.DataFrame, lang: str | None = None) -> pl.DataFram
     return counts.select(
         pl.col("status").replace_strict({s: label(s, lang) for s in STATUSES}).alias(t("grading.status_col", lang)),
         pl.col("len").alias(t("grading.count_col", lang)),
-        (pl.col("len") / n * 100).round(1).cast(pl.String).add("%").alias(t("grading.share_col", lang)),
+        number_text(pl.col("len") / n * 100, 1).add("%").alias(t("grading.share_col", lang)),
     )
 
 
@@ -54,7 +54,7 @@ def ungraded_table(results: pl.DataFrame, candidates: pl.DataFrame, lang: str | 
 
 
 def grader_table(marks: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
-    """``grader_summary`` with headers in ``lang``."""
+    """``grader_summary`` with headers in ``lang``: people's marks only (auto-scored theory marks left out)."""
     return grader_summary(marks).rename(
         {
             c: t(f"grading.col_{c}", lang)

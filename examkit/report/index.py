@@ -23,6 +23,7 @@ from examkit.analysis.stats import wilson_interval
 from examkit.core.exceptions import ExamkitError
 from examkit.core.i18n import get_lang, label, t
 from examkit.core.money import format_yuan
+from examkit.core.rounding import fixed
 from examkit.io.write import atomic_write_text
 from examkit.report.render import FONT_STACK
 from examkit.report.run_records import run_records
@@ -176,7 +177,7 @@ CSS = (
 
 
 def _pct(x: float | None) -> str:
-    return DASH if x is None else f"{x * 100:.1f}%"
+    return DASH if x is None else f"{fixed(x, 1, scale=2)}%"
 
 
 def _count(x: int | None) -> str:

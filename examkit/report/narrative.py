@@ -13,6 +13,7 @@ import polars as pl
 from examkit.analysis.stats import Reliability
 from examkit.core.i18n import label, t
 from examkit.core.policy import Policy
+from examkit.core.rounding import fixed
 
 
 class Sentence(str):
@@ -31,12 +32,12 @@ class Heading(str):
 
 def pct(x: float | None) -> str:
     """A share as a percentage with one decimal (``72.5%``); ``—`` when undefined."""
-    return "—" if x is None else f"{100 * x:.1f}%"
+    return "—" if x is None else f"{fixed(x, 1, scale=2)}%"
 
 
 def num(x: float | None) -> str:
     """A score with at most one decimal (``63.5``, ``60``)."""
-    return "—" if x is None else f"{x:.1f}".removesuffix(".0")
+    return "—" if x is None else fixed(x, 1).removesuffix(".0")
 
 
 def _row(frame: pl.DataFrame, i: int = 0) -> dict:
@@ -201,7 +202,7 @@ def reliability(coefs: list[Reliability], policy: Policy, lang: str | None = Non
         if c.warning:
             text = t(f"analytics.warn_{c.warning}", lang, min_n=policy.reliability_min_n)
             note = t("analytics.reliability_note", lang, text=text)
-        parts.append(t("analytics.reliability", lang, name=name, value=f"{c.value:.2f}", n=c.n, k=c.k, note=note))
+        parts.append(t("analytics.reliability", lang, name=name, value=fixed(c.value, 2), n=c.n, k=c.k, note=note))
     return Sentence(_join(parts, lang))
 
 

@@ -7,6 +7,7 @@ rows beyond aggregating them, and no table carries personal data.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -16,7 +17,7 @@ from examkit.core.i18n import label, t
 from examkit.core.policy import Policy
 from examkit.report import charts, narrative
 from examkit.report.narrative import Heading, Sentence
-from examkit.report.tables import table
+from examkit.report.tables import number_text, table
 from examkit.report.validation import validation_report
 
 if TYPE_CHECKING:
@@ -201,11 +202,9 @@ def items(session: BatchSession) -> list:
         pl.col("section").replace_strict(sections, default=pl.col("section")).alias(t("analytics.col_section", lang)),
         pl.col("max").alias(t("analytics.col_max", lang)),
         pl.col("n").alias(t("analytics.col_n", lang)),
-        pl.col("mean").round(2).alias(t("analytics.col_mean", lang)),
-        pl.concat_str([(pl.col("facility") * 100).round(1).cast(pl.String), pl.lit("%")]).alias(
-            t("analytics.col_facility", lang)
-        ),
-        pl.col("discrimination").round(2).alias(t("analytics.col_discrimination", lang)),
+        pl.col("mean").alias(t("analytics.col_mean", lang)),  # shown with 2 decimals, a half up (table_html)
+        pl.concat_str([number_text(pl.col("facility") * 100, 1), pl.lit("%")]).alias(t("analytics.col_facility", lang)),
+        pl.col("discrimination").alias(t("analytics.col_discrimination", lang)),
     )
     coefs = an.reliability(marks, p, cands, session.batch_theory_correct)
     return [
@@ -251,6 +250,29 @@ def retakes(session: BatchSession) -> list:
 
 
 def registration_check(session: BatchSession) -> list:
-    """The registration check of this batch's file (the validation report), when examkit provides one."""
+    """The registration check of this batch's file (the validation report), when examkit provides one,
+    and the score-sheet rows the pass rates leave out."""
     lang = _lang(session)
-    return [_heading("h_registration_check", lang), _table(validation_report(session))]
+    return [_heading("h_registration_check", lang), _table(validation_report(session)), *score_sheet_findings(session)]
+
+
+def score_sheet_findings(session: BatchSession) -> list:
+    """The score sheets' rows left out of the rates (e.g. a candidate whose registration did not pass
+    validation): file, Excel row and why. Nothing when there are none."""
+    found = session.passrates_inputs.findings
+    if not found:
+        return []
+    lang = _lang(session)
+    frame = pl.DataFrame(
+        {
+            t("scoresheet.col_file", lang): [Path(f.file).name for f in found],
+            t("scoresheet.col_row", lang): [f.row for f in found],
+            t("scoresheet.col_problem", lang): [f.message for f in found],
+        },
+        schema={
+            t("scoresheet.col_file", lang): pl.String,
+            t("scoresheet.col_row", lang): pl.Int64,
+            t("scoresheet.col_problem", lang): pl.String,
+        },
+    )
+    return [_table(frame, t("scoresheet.findings_caption", lang, n=len(found)))]

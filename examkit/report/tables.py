@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from examkit.core.i18n import get_lang, label, t
+from examkit.core.rounding import scaled_half_up
 from examkit.report.masking import mask_frame
 
 if TYPE_CHECKING:
@@ -85,13 +86,18 @@ def _format_number(expr: pl.Expr, dtype: pl.DataType, decimals: int, separators:
         return pl.concat_str([sign, _thousands(digits) if separators else digits])
     value = expr.cast(pl.Float64)
     scale = 10**decimals
-    scaled = (value.abs() * scale).round(0).cast(pl.Int64)
+    scaled = scaled_half_up(value, decimals)  # a half rounds up (75.25 → 75.3), not to even
     whole = (scaled // scale).cast(pl.String)
     text = _thousands(whole) if separators else whole
     if decimals > 0:
         text = pl.concat_str([text, pl.lit("."), (scaled % scale).cast(pl.String).str.zfill(decimals)])
     sign = pl.when((value < 0) & (scaled > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
     return pl.when(value.is_nan() | value.is_infinite()).then(pl.lit("—")).otherwise(pl.concat_str([sign, text]))
+
+
+def number_text(expr: pl.Expr, decimals: int = 1) -> pl.Expr:
+    """Numbers as display text with ``decimals`` places, a half rounded up (``75.25`` → ``75.3``); null stays null."""
+    return _format_number(expr, pl.Float64, decimals, separators=False)
 
 
 def _cell_text(frame: pl.DataFrame, column: str, dtype: pl.DataType, decimals: int) -> tuple[pl.Expr, bool]:

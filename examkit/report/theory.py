@@ -13,6 +13,7 @@ import polars as pl
 
 from examkit.core.exceptions import ExamkitError
 from examkit.core.i18n import t
+from examkit.core.rounding import fixed
 from examkit.intake.theory import TheoryScores, score_responses
 from examkit.intake.theory import summary as question_summary
 from examkit.intake.theory_key import load_key, theory_item
@@ -74,7 +75,7 @@ def report(session):
                 points=f"{scores.key.total:g}",
                 rule=t(f"theory.rule_{scores.partial_credit}"),
                 n=totals.height,
-                mean=f"{totals.get_column('mark').mean() or 0:.1f}",
+                mean=fixed(totals.get_column("mark").mean() or 0, 1),
             )
         )
         + "</p>",
@@ -84,10 +85,10 @@ def report(session):
         parts.append(f"<p>{html.escape(t(key, n=totals.height))}</p>")
     facility = question_summary(scores).select(
         pl.col("question_id").alias(t("theory.col_question")),
-        pl.col("n").alias(t("theory.col_n")),
+        pl.col("answered").alias(t("theory.col_n")),
         pl.col("blank").alias(t("theory.col_blank")),
         pl.col("malformed").alias(t("theory.col_malformed")),
-        (pl.col("facility") * 100).round(1).alias(t("theory.col_facility")),
+        (pl.col("facility") * 100).alias(t("theory.col_facility")),  # one decimal, a half up: table_html
     )
     parts.append(table_html(facility, t("theory.facility_caption"), mask=False, decimals=1))
     findings = [

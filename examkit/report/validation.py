@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from examkit.core.findings import ERROR, RULES, findings_frame
+from examkit.core.findings import ERROR, RULES, findings_frame, message_expr
 from examkit.core.i18n import t
 from examkit.intake.registration_model import Registrations
 from examkit.intake.validate import WHERE_MAX
@@ -59,21 +59,42 @@ def report_frame(reg: Registrations) -> pl.DataFrame:
         for sev in (ERROR, "warning")
         for rule in RULES
     }
+    # a blank is out because of the rule that needs its column, and that message names it (it holds no value)
+    by_column = pl.col("rule").is_in(["missing_value", "derived_value"])
     lines = (
         found.lazy()
-        .with_columns(place.fill_null("—").alias("place"), (pl.col("severity") != ERROR).alias("_warn"))
-        .group_by("_warn", "severity", "rule")
+        .with_columns(
+            place.fill_null("—").alias("place"),
+            (pl.col("severity") != ERROR).alias("_warn"),
+            pl.when(by_column).then(pl.col("column")).alias("_column"),
+        )
+        .group_by("_warn", "severity", "rule", "_column")
         .agg(
             pl.col("place").unique(maintain_order=True).alias("places"),
             pl.col("place").n_unique().alias("n"),
+            pl.col("message").first(),
         )
-        .sort("_warn", "rule")
+        .sort("_warn", "rule", "_column", nulls_last=True)
         .collect()
     )
     keys = pl.concat_str("severity", pl.lit("\x1f"), "rule")
     mapping = {f"{s}\x1f{r}": v for (s, r), v in labels.items()}
+    blank = {
+        "missing_value": message_expr("validate.report_excluded", reason=pl.col("message")),
+        "derived_value": message_expr(
+            "validate.report_warning",
+            reason=message_expr("validate.reason_derived_value_for", column=pl.col("_column")),
+        ),
+    }
+    label_expr = (
+        pl.when((pl.col("rule") == "missing_value") & (pl.col("severity") == ERROR))
+        .then(blank["missing_value"])
+        .when(pl.col("rule") == "derived_value")
+        .then(blank["derived_value"])
+        .otherwise(keys.replace_strict(mapping, default=pl.col("rule")))
+    )
     body = lines.select(
-        keys.replace_strict(mapping, default=pl.col("rule")).alias(item),
+        label_expr.alias(item),
         pl.when(whole_column).then(pl.lit(reg.rows)).otherwise(pl.col("n")).cast(pl.Int64).alias(rows_col),
         pl.when(pl.col("n") > WHERE_MAX)
         .then(pl.concat_str(pl.col("places").list.head(WHERE_MAX).list.join("、"), pl.lit("…")))

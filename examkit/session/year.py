@@ -17,11 +17,11 @@ import polars as pl
 
 from examkit.analysis import passrates as an
 from examkit.core.exceptions import InputError, ValidationFailed
-from examkit.core.findings import MAX_LISTED
+from examkit.core.findings import ERROR, MAX_LISTED, Finding
 from examkit.core.i18n import t
 from examkit.core.notice import notice_for_batch
 from examkit.core.policy import Policy
-from examkit.intake.final_sheet import _final_columns, is_final_sheet, read_final_sheet
+from examkit.intake.final_sheet import _final_columns, final_sheet_results, is_final_sheet, stray_finding
 from examkit.intake.registrations import load_registrations, load_registrations_dir
 from examkit.intake.scoresheet import read_scores
 from examkit.intake.theory import score_responses
@@ -36,11 +36,13 @@ RESULTS_SCHEMA = {"candidate_no": pl.String, "batch": pl.String, "status": pl.St
 
 @dataclass
 class BatchResults:
-    """One batch's results (contract frame), its item marks (long) and where they came from."""
+    """One batch's results (contract frame), its item marks (long), where they came from, and the score
+    sheet's rows left out (``findings``: rows for candidates who are not validated registrations)."""
 
     results: pl.DataFrame
     item_marks: pl.DataFrame | None
     source: str  # "gradebook" | "scores" | "none"
+    findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Loaded:
     policy: Policy
     item_marks: dict[str, pl.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # score-sheet rows left out of the rates, each naming file, Excel row and why (the rates are still computed)
+    findings: list[Finding] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- registrations
@@ -61,8 +65,17 @@ def load_registration_files(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Validated registrations of every file or folder (folders: every batch file in them, up to ``upto``),
     and notes on the rows left out. A file inside a folder that is also given is read once."""
+    frame, notes, _ = read_registration_files(paths, schools, params_dir, upto)
+    return frame, notes
+
+
+def read_registration_files(
+    paths: Sequence[Path], schools: Path | None = None, params_dir: Path | None = None, upto: str | None = None
+) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
+    """``load_registration_files`` and the rows validation left out (``candidate_no``, ``message``: why; a
+    score sheet's row for one of them is named with it)."""
     dirs = [p.resolve() for p in paths if p.is_dir()]
-    frames, notes = [], []
+    frames, notes, left_out = [], [], []
     seen: set[Path] = set()
     for p in paths:
         key = p.resolve()
@@ -74,6 +87,7 @@ def load_registration_files(
         else:
             loaded = load_registrations(p, schools=schools, params_dir=params_dir)
         frames.append(loaded.frame)
+        left_out.append(loaded.excluded.select("candidate_no", "message"))
         excluded = _count(getattr(loaded, "excluded", None))
         if excluded:
             notes.append(t("analytics.excluded_rows", file=p.name, count=excluded))
@@ -83,7 +97,8 @@ def load_registration_files(
         raise InputError(t("analytics.no_input_rows", files=", ".join(str(p) for p in paths)))
     if upto is not None:
         frame = frame.filter(pl.col("batch") <= upto)
-    return frame, notes
+    out = pl.concat(left_out) if left_out else pl.DataFrame(schema={"candidate_no": pl.String, "message": pl.String})
+    return frame, notes, out
 
 
 def _params_kw(params_dir: Path | None) -> dict:
@@ -117,16 +132,29 @@ def from_gradebook(path: Path, batch: str) -> BatchResults | None:
         gb.close()
 
 
-def from_item_sheet(path: Path, batch: str, registered: pl.Series, params_dir: Path | None = None) -> BatchResults:
+def from_item_sheet(
+    path: Path,
+    batch: str,
+    registered: pl.Series,
+    params_dir: Path | None = None,
+    excluded: pl.DataFrame | None = None,
+) -> BatchResults:
     """Results and item marks from a paper score sheet (one column per rubric item), read only.
 
     Every item marked → graded (total = their sum); 缺考 → absent; 违纪 → void; otherwise ungraded.
+    A row for someone not ``registered`` (e.g. whose registration did not pass validation: ``excluded``
+    says why) is left out and becomes a finding; any other error in the sheet raises ``ValidationFailed``.
     """
     rubric = load_rubric(notice_for_batch(batch).batch(batch).level, params_dir)
     sheet = read_scores(path, batch, rubric, registered, params_dir=params_dir)
-    if not sheet.ok:
-        errors = [f for f in sheet.findings if f.severity == "error"]
+    errors = [f for f in sheet.findings if f.severity == ERROR and f.rule != "scores.unknown_candidate"]
+    if errors:
         raise ValidationFailed("\n".join(f.message for f in errors[:MAX_LISTED]), errors)
+    strays = [
+        stray_finding(str(path), f.row, f.column, f.value or "", batch, excluded)
+        for f in sheet.findings
+        if f.rule == "scores.unknown_candidate"
+    ]
     items = pl.DataFrame(
         {
             "item_id": [i.id for i in rubric.items],
@@ -164,7 +192,7 @@ def from_item_sheet(path: Path, batch: str, registered: pl.Series, params_dir: P
     item_marks = marks.join(counted, on="candidate_no", how="semi").select(
         "candidate_no", "item_id", "section", "mark", "max"
     )
-    return BatchResults(results, item_marks, "scores")
+    return BatchResults(results, item_marks, "scores", strays)
 
 
 def results_for(
@@ -174,8 +202,13 @@ def results_for(
     gradebook: Path | None = None,
     scores: Path | None = None,
     params_dir: Path | None = None,
+    excluded: pl.DataFrame | None = None,
 ) -> BatchResults:
-    """The batch's results: the gradebook when it has marks for it, else the score sheet, else none yet."""
+    """The batch's results: the gradebook when it has marks for it, else the score sheet, else none yet.
+
+    A score sheet's rows for anyone not ``registered`` are left out, each a finding (``excluded``: the
+    rows validation left out, ``candidate_no`` and ``message``, to say why).
+    """
     if gradebook is not None:
         got = from_gradebook(gradebook, batch)
         if got is not None:
@@ -183,9 +216,9 @@ def results_for(
     if scores is not None and scores.is_file():
         if is_final_sheet(scores, params_dir):
             full = notice_for_batch(batch).full_mark
-            final = read_final_sheet(scores, full, params_dir).with_columns(pl.lit(batch).alias("batch"))
-            return BatchResults(final, None, "scores")
-        return from_item_sheet(scores, batch, registered, params_dir)
+            final, strays = final_sheet_results(scores, full, batch, registered, params_dir, excluded)
+            return BatchResults(final.with_columns(pl.lit(batch).alias("batch")), None, "scores", strays)
+        return from_item_sheet(scores, batch, registered, params_dir, excluded)
     return BatchResults(pl.DataFrame(schema=RESULTS_SCHEMA), None, "none")
 
 
@@ -208,10 +241,11 @@ def _assemble(
     regs: pl.DataFrame, policy: Policy, notes: list[str], fetch: Callable[[str, pl.Series], BatchResults]
 ) -> Loaded:
     """Each batch's results fetched, joined to the registrations; a note when some who sat have no score."""
-    parts, marks = [], {}
+    parts, marks, findings = [], {}, []
     for b in sorted(regs.get_column("batch").unique().to_list()):
         got = fetch(b, regs.filter(pl.col("batch") == b).get_column("candidate_no"))
         parts.append(got.results.select("candidate_no", pl.lit(b).alias("batch"), "status", "total"))
+        findings.extend(got.findings)
         if got.item_marks is not None:
             marks[b] = got.item_marks
     results = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=RESULTS_SCHEMA)
@@ -219,7 +253,7 @@ def _assemble(
     ungraded = int(cands.get_column("ungraded").sum())
     if ungraded:
         notes.append(t("analytics.ungraded_note", count=ungraded))
-    return Loaded(cands, policy, marks, notes)
+    return Loaded(cands, policy, marks, notes, findings=findings)
 
 
 def load_outcomes(
@@ -238,13 +272,14 @@ def load_outcomes(
     """
     if gradebook is not None and not gradebook.is_file():
         raise InputError(t("analytics.no_gradebook", file=str(gradebook)), file=str(gradebook))
-    regs, notes = load_registration_files(list(registrations), schools, params_dir, upto)
+    regs, notes, excluded = read_registration_files(list(registrations), schools, params_dir, upto)
     by_batch = {b: regs.filter(pl.col("batch") == b).get_column("candidate_no") for b in regs["batch"].unique()}
     sheets = {_batch_of_sheet(s, by_batch, params_dir): s for s in scores}
     policy = load_policy(notice_for_batch(min(by_batch)), params_dir)
 
     def fetch(b: str, registered: pl.Series) -> BatchResults:
-        return results_for(b, registered, gradebook=gradebook, scores=sheets.get(b), params_dir=params_dir)
+        sheet = sheets.get(b)
+        return results_for(b, registered, gradebook=gradebook, scores=sheet, params_dir=params_dir, excluded=excluded)
 
     return _assemble(regs, policy, notes, fetch)
 
@@ -280,12 +315,12 @@ def session_inputs(
     paths = [Path(p) for p in (registrations_dir, registrations) if p and Path(p).exists()]
     pdir = Path(params_dir) if params_dir else None
     school_file = Path(schools) if schools and Path(schools).exists() else None
-    regs, notes = load_registration_files(paths, school_file, pdir, upto=batch)
+    regs, notes, excluded = read_registration_files(paths, school_file, pdir, upto=batch)
     gb = Path(gradebook) if gradebook else None
     sc = Path(scores) if scores else None
 
     def fetch(b: str, registered: pl.Series) -> BatchResults:
-        return results_for(b, registered, gradebook=gb, scores=sheet_for(sc, b), params_dir=pdir)
+        return results_for(b, registered, gradebook=gb, scores=sheet_for(sc, b), params_dir=pdir, excluded=excluded)
 
     return _assemble(regs, load_policy(notice_for_batch(batch), pdir), notes, fetch)
 

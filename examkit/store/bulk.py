@@ -99,12 +99,21 @@ class BulkWriteMixin:
             (batch,),
             {"item_id": pl.String, "max": pl.Float64, "step": pl.Float64},
         )
-        for frame in (m, f):
-            stray = frame.join(known, on="candidate_no", how="anti")
-            if stray.height:
-                raise GradebookError(
-                    t("gradebook.unknown_candidate", file=str(self.path), batch=batch, value=stray.item(0, 0))
+        # all or nothing, and every offending row in the one message (not just the first)
+        stray = pl.concat([m.select("candidate_no"), f.select("candidate_no")]).join(
+            known, on="candidate_no", how="anti"
+        )
+        if stray.height:
+            names = stray.get_column("candidate_no").unique(maintain_order=True).to_list()
+            raise GradebookError(
+                t(
+                    "gradebook.unknown_candidates",
+                    file=str(self.path),
+                    batch=batch,
+                    n=len(names),
+                    values="、".join(names),
                 )
+            )
         bad = (
             m.join(items, on="item_id", how="left")
             .with_columns((pl.col("mark") / pl.col("step")).alias("_k"))
@@ -116,16 +125,11 @@ class BulkWriteMixin:
             )
         )
         if bad.height:
-            r = bad.row(0, named=True)
-            raise GradebookError(
-                t(
-                    "gradebook.bad_bulk_mark",
-                    batch=batch,
-                    candidate=r["candidate_no"],
-                    item=r["item_id"],
-                    value=r["mark"],
-                )
-            )
+            marks = [
+                t("gradebook.bad_bulk_mark_one", candidate=c, item=i, value=f"{v:g}")
+                for c, i, v in bad.select("candidate_no", "item_id", "mark").iter_rows()
+            ]
+            raise GradebookError(t("gradebook.bad_bulk_marks", batch=batch, n=len(marks), marks="；".join(marks)))
         if (
             m.select(pl.struct("candidate_no", "item_id").is_duplicated().any()).item()
             or f.get_column("candidate_no").is_duplicated().any()

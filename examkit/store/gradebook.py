@@ -321,10 +321,11 @@ class Gradebook(BatchSetupMixin, BulkWriteMixin, PublicityMixin, CertificateMixi
         return frame.with_columns(passed_expr(pass_mark))
 
     def marks_frame(self, batch: str) -> pl.DataFrame:
-        """Every stored mark of ``batch`` (all rounds, cleared ones included) with its grader, time and version."""
+        """Every stored mark of ``batch`` (all rounds, cleared ones included) with its grader, time and version,
+        and whether its item is auto-scored (the theory paper, imported from the answer key)."""
         return self._frame(
             "SELECT m.candidate_no, m.item_id, r.section, m.marking_round, m.value, r.max, m.version, m.grader, "
-            "m.updated_at FROM marks m JOIN rubric_items r ON r.batch = m.batch AND r.item_id = m.item_id "
+            "m.updated_at, r.auto_scored FROM marks m JOIN rubric_items r ON r.batch = m.batch AND r.item_id = m.item_id "
             "WHERE m.batch = ? ORDER BY m.candidate_no, r.position, m.marking_round",
             (batch,),
             {
@@ -337,6 +338,7 @@ class Gradebook(BatchSetupMixin, BulkWriteMixin, PublicityMixin, CertificateMixi
                 "version": pl.Int64,
                 "grader": pl.String,
                 "updated_at": pl.String,
+                "auto_scored": pl.Boolean,
             },
         )
 

@@ -142,8 +142,10 @@ class ScoreImport:
         """One line for people: imported / skipped / refused."""
         name = self.sheet.file.name
         if not self.ok:
-            n = sum(f.severity == ERROR for f in self.findings)
-            return t("scoresheet.import_failed", lang, file=name, n=n)
+            errors = [f for f in self.findings if f.severity == ERROR]
+            rows = sorted({f.row for f in errors if f.row is not None})  # every offending row, not just the first
+            listed = t("scoresheet.rows_list", lang, rows=t("scoresheet.row_sep", lang).join(map(str, rows)))
+            return t("scoresheet.import_failed", lang, file=name, n=len(errors), rows=listed)
         if self.applied is None or self.applied.skipped:
             return t("scoresheet.skipped", lang, file=name, batch=self.sheet.batch)
         return t("scoresheet.imported", lang, file=name, marks=self.applied.marks, flags=self.applied.flags)
