@@ -22,6 +22,7 @@ ZJ_JUNIOR = 32000  # the example provincial price used below: 浙江省 junior 3
 PRICES = Prices(fen={"浙江省": {"junior": ZJ_JUNIOR}}, status="example", source="test")
 LEVEL = {b.id: b.level for b in NOTICE.batches}
 PROVINCE = {"44001": "广东省", "44002": "广东省", "33001": "浙江省", "51001": "四川省", "37003": "山东省"}
+SCOPE_1_3 = ("2023-01", "2023-02", "2023-03")  # the year so far up to 2023-03
 
 
 def regs(spec: list[tuple[str, str, int]], extra: list[dict] | None = None) -> pl.DataFrame:
@@ -281,18 +282,139 @@ def test_what_is_left_after_every_target_is_an_overpayment_of_the_newest():
 
 
 def test_scope_a_lump_sum_partly_for_later_batches_keeps_their_share_apart():
-    frame = regs([("44001", "2023-01", 2)])  # scope: 2023-01 only; owes 68000
+    frame = regs([("44001", "2023-01", 2)])  # owes 68000 for 2023-01
     bank = receipts(
         [
             (2, "44001学院", "44001", 100000, "04-20", "2023年第一次统考、2023年第二次统考"),
             (3, "44001学院", "44001", 34000, "04-21", "2023年第二次统考"),  # only a batch outside the scope
         ]
     )
-    rec = reconcile(frame, bank, notice=NOTICE)
+    rec = reconcile(frame, bank, notice=NOTICE, scope=("2023-01",))  # narrowed: 2023-01 only
+    assert rec.narrowed
     assert rec.allocations.select("_row", "batch", "paid_fen").rows() == [(2, "2023-01", 68000)]
     assert rec.other_batches.select("_row", "aside_fen").rows() == [(2, 32000), (3, 34000)]
     assert rec.unmatched.height == 0
     assert row_of(rec.statement, "44001", "2023-01")["status"] == "paid"
+
+
+def test_the_scope_is_the_year_so_receipts_for_batches_with_nothing_billed_are_statement_rows():
+    frame = regs([("44001", "2023-01", 2)])  # owes 68000 for 2023-01; nothing registered for 2023-02
+    bank = receipts(
+        [
+            (2, "44001学院", "44001", 100000, "04-20", "2023年第一次统考、2023年第二次统考"),
+            (3, "44001学院", "44001", 34000, "04-21", "2023年第二次统考"),
+        ]
+    )
+    rec = reconcile(frame, bank, notice=NOTICE)  # no scope given: every batch of the notice
+    assert rec.scope == tuple(f"2023-{n:02d}" for n in range(1, 14)) and not rec.narrowed
+    assert rec.other_batches.height == 0 and rec.unmatched.height == 0
+    # row 2: 68000 settles 2023-01, the 32000 left is an overpayment of 2023-02 (its newest target)
+    assert rec.allocations.select("_row", "batch", "paid_fen").rows() == [
+        (2, "2023-01", 68000),
+        (2, "2023-02", 32000),
+        (3, "2023-02", 34000),
+    ]
+    credit = row_of(rec.statement, "44001", "2023-02")
+    assert (credit["person_times"], credit["expected_fen"], credit["paid_fen"], credit["balance_fen"]) == (
+        0,
+        0,
+        66000,
+        -66000,
+    )
+    assert (credit["status"], credit["note"]) == ("overpaid", "no_registrations")
+    assert row_of(rec.statement, "44001", "2023-01")["note"] is None
+
+
+def test_a_receipt_for_a_batch_whose_rows_were_all_excluded_is_an_overpaid_row_saying_why():
+    # the issue's case: 2023-02's only registration row failed validation, so nothing is billed for it
+    frame = regs([("44001", "2023-01", 1)])
+    bank = receipts([(2, "44001学院", "44001", 34000, "05-20", "2023-02 考试费")])
+    rec = reconcile(frame, bank, notice=NOTICE, excluded={"2023-02": 1})
+    assert rec.other_batches.height == 0 and rec.unmatched.height == 0
+    row = row_of(rec.statement, "44001", "2023-02")
+    assert (row["expected_fen"], row["paid_fen"], row["balance_fen"], row["status"]) == (0, 34000, -34000, "overpaid")
+    assert (row["note"], row["note_detail"]) == ("all_excluded", "1")
+    assert rec.notes().select("payer_code", "batch", "note").rows() == [("44001", "2023-02", "all_excluded")]
+
+
+def test_why_nothing_was_billed_for_each_case():
+    # 2023-01: 44001 has 2 rows (both absent below), 44002 has 1; 1 more row of 2023-01 was excluded
+    # 2023-03: 44001 has 1 row, nobody sits at 51001, nothing excluded; 2023-02: no registrations at all
+    frame = regs([("44001", "2023-01", 2), ("44002", "2023-01", 1), ("44001", "2023-03", 1)])
+    results = pl.DataFrame(
+        {
+            "candidate_no": ["2023-01-44001-000", "2023-01-44001-001"],
+            "batch": ["2023-01", "2023-01"],
+            "status": ["absent", "absent"],
+        }
+    )
+    bank = receipts(
+        [
+            (2, "44001学院", "44001", 1000, "05-20", "2023-01"),  # site registered, all absent, not billed
+            (3, "51001学院", "51001", 2000, "05-20", "2023-01"),  # nobody of 2023-01 at 51001, 1 row excluded
+            (4, "51001学院", "51001", 3000, "05-20", "2023-03"),  # nobody of 2023-03 at 51001
+            (5, "44002学院", "44002", 4000, "05-20", "2023-02"),  # no registrations of 2023-02
+            (6, "44002学院", "44002", 5000, "05-20", "2023-01"),  # billed 1 row: no note
+        ]
+    )
+    rec = reconcile(
+        frame, bank, notice=NOTICE, schools=schools(), bill_absent=False, results=results, excluded={"2023-01": 1}
+    )
+    got = {(r["payer_code"], r["batch"]): (r["note"], r["note_detail"]) for r in rec.statement.to_dicts()}
+    assert got == {
+        ("44001", "2023-01"): ("all_absent", "2"),
+        ("51001", "2023-01"): ("none_here_excluded", "1"),
+        ("51001", "2023-03"): ("none_here", None),
+        ("44002", "2023-02"): ("no_registrations", None),
+        ("44002", "2023-01"): (None, None),
+        ("44001", "2023-03"): (None, None),
+    }
+    assert row_of(rec.statement, "44001", "2023-01")["status"] == "overpaid"
+
+
+def _unreadable(batch: str = "2023-02"):
+    from examkit.intake.registrations import UnreadableFile
+
+    return UnreadableFile(f"/data/registrations/{batch}.xlsx", batch, f"文件 {batch}.xlsx 没有可识别的表头")
+
+
+def test_a_batch_whose_file_could_not_be_read_is_unknown_not_absent():
+    frame = regs([("44001", "2023-01", 2), ("44001", "2023-03", 1)])
+    bank = receipts(
+        [
+            (2, "44001学院", "44001", 34000, "05-20", "2023-02"),  # for the unknown batch
+            (3, "44002学院", "44002", 20000, "05-21", "2023年第二次统考"),
+            (4, "44001学院", "44001", 68000, "05-22", "2023-01"),
+        ]
+    )
+    rec = reconcile(frame, bank, notice=NOTICE, schools=schools(), scope=SCOPE_1_3, unreadable=[_unreadable()])
+    assert rec.unknown == ("2023-02",)
+    assert rec.other_batches.height == 0 and rec.unmatched.height == 0  # not set aside with other batches
+    for payer, paid in (("44001", 34000), ("44002", 20000)):
+        row = row_of(rec.statement, payer, "2023-02")
+        assert (row["status"], row["paid_fen"]) == ("unknown", paid)
+        assert row["person_times"] is None and row["expected_fen"] is None and row["balance_fen"] is None
+        assert (row["note"], row["note_detail"]) == ("unknown_batch", "2023-02.xlsx")
+    by_batch = {r["batch"]: r for r in rec.by_batch().to_dicts()}
+    assert sorted(by_batch) == ["2023-01", "2023-02", "2023-03"]  # 2023-03 unpaid: 1 × 340
+    assert by_batch["2023-02"]["expected_fen"] is None and by_batch["2023-02"]["paid_fen"] == 54000
+    assert by_batch["2023-02"]["unknown"] == 2
+    # the year's totals per school are over the known batches: 44001 owes 68000 + 34000, paid 68000 of it
+    school = rec.by_school().filter(pl.col("payer_code") == "44001").to_dicts()[0]
+    assert (school["expected_fen"], school["paid_fen"], school["balance_fen"]) == (102000, 102000, 34000)
+
+
+def test_an_unknown_batch_nobody_paid_for_still_has_its_row_in_the_totals_per_batch():
+    frame = regs([("44001", "2023-01", 1)])
+    bank = receipts([(2, "44001学院", "44001", 34000, "05-20", "2023-01")])
+    rec = reconcile(frame, bank, notice=NOTICE, scope=SCOPE_1_3, unreadable=[_unreadable()])
+    rows = {r["batch"]: r for r in rec.by_batch().to_dicts()}
+    assert sorted(rows) == ["2023-01", "2023-02"]
+    assert (rows["2023-02"]["expected_fen"], rows["2023-02"]["paid_fen"], rows["2023-02"]["balance_fen"]) == (
+        None,
+        0,
+        None,
+    )
 
 
 # --------------------------------------------------------------------------- matching

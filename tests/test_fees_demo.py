@@ -39,16 +39,17 @@ def inputs(demo):
 
 
 def _reconcile(inputs, upto: str | None = None):
+    """The year (every batch of the notice), or the year so far up to ``upto`` (as that batch's report sees it)."""
     regs, schools, pay = inputs
-    if upto:
-        regs = regs.filter(pl.col("batch") <= upto)
+    notice = load_notice(2023)
     return reconcile(
         regs,
         pay.frame,
-        notice=load_notice(2023),
+        notice=notice,
         schools=schools,
         prices=load_prices(),
         findings=pay.findings,
+        scope=[b.id for b in notice.batches if b.id <= upto] if upto else None,
     )
 
 
@@ -213,8 +214,26 @@ def test_cli_csv_json_unmatched_and_xlsx(demo, planted, tmp_path, capsys):
 
     assert main([*args, "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert {"rows", "unmatched", "duplicates", "other_batches", "findings"} <= set(payload)
+    assert {"rows", "unmatched", "duplicates", "other_batches", "findings", "unreadable"} <= set(payload)
     assert {u["reason"] for u in payload["unmatched"]} == {"unknown_payer", "possible_duplicate"}
+    assert payload["other_batches"] == [] and payload["unreadable"] == []  # the year: nothing is set aside
+
+
+def test_cli_batch_narrows_to_the_year_so_far_and_the_table_lists_what_it_sets_aside(demo, planted, capsys):
+    p = planted["lump_sum"]
+    first, second = p["batches"]
+    args = ["fees", "--registrations", str(demo / "registrations"), "--payments", str(demo / "payments.csv"),
+            "--schools", str(demo / "schools.xlsx"), "--batch", first]  # fmt: skip
+    assert main([*args, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["scope"][-1] == first and second not in payload["scope"]
+    assert {r["batch"] for r in payload["rows"]} <= set(payload["scope"])
+    aside = {r["_row"]: r["aside_fen"] for r in payload["other_batches"]}
+    assert aside[p["row"]] == p["parts_fen"][second]  # the later share of the lump sum, set aside
+    assert main([*args, "--format", "table"]) == 0
+    out = capsys.readouterr().out
+    listed = out[out.index(t("fees.xlsx_other_batches")) :]
+    assert f"│ {p['row']} " in listed  # shown in the table output, not only in the json
 
 
 def test_xlsx_is_the_same_when_written_twice(inputs, tmp_path):

@@ -1,6 +1,9 @@
-"""Who owes what and who paid: payers, billable person-times, expected fees, receipts matched to payers and batches."""
+"""Who owes what and who paid: payers, billable person-times, expected fees, why a row billed nothing, receipts
+matched to payers and batches, lump sums allocated."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -101,6 +104,63 @@ def expected_fees(
     )
 
 
+NOTES = ("unknown_batch", "all_absent", "all_excluded", "no_registrations", "none_here_excluded", "none_here")
+
+
+def why_nothing_billed(
+    statement: pl.DataFrame, registrations: pl.DataFrame, excluded: Mapping[str, int], unknown: Mapping[str, str]
+) -> pl.DataFrame:
+    """``statement`` with ``note`` (one of ``NOTES``) and ``note_detail`` on rows billed nothing or of an unknown batch.
+
+    ``registrations``: the rows that passed validation (in scope); ``excluded``: rows left out per batch;
+    ``unknown``: batch → the name of its registrations file that could not be read. The detail is that
+    file, or the count the note states (absent candidates at the site, rows of the batch excluded).
+    """
+    at_site = registrations.group_by(pl.col("site_code").alias("payer_code"), "batch").agg(
+        pl.len().cast(pl.Int64).alias("_site_rows")
+    )
+    in_batch = registrations.group_by("batch").agg(pl.len().cast(pl.Int64).alias("_batch_rows"))
+    left_out = pl.DataFrame(
+        {"batch": list(excluded), "_excluded": list(excluded.values())},
+        schema={"batch": pl.String, "_excluded": pl.Int64},
+    )
+    files = pl.DataFrame(
+        {"batch": list(unknown), "_file": list(unknown.values())}, schema={"batch": pl.String, "_file": pl.String}
+    )
+    counts = ("_site_rows", "_batch_rows", "_excluded")
+    rows = (
+        statement.join(at_site, on=["payer_code", "batch"], how="left")
+        .join(in_batch, on="batch", how="left")
+        .join(left_out, on="batch", how="left")
+        .join(files, on="batch", how="left")
+        .with_columns(pl.col(c).fill_null(0) for c in counts)
+    )
+    note = (
+        pl.when(pl.col("_file").is_not_null())
+        .then(pl.lit("unknown_batch"))
+        .when(pl.col("person_times") > 0)
+        .then(pl.lit(None, pl.String))
+        .when(pl.col("_site_rows") > 0)  # registered here, all absent, and absent candidates are not billed
+        .then(pl.lit("all_absent"))
+        .when((pl.col("_batch_rows") == 0) & (pl.col("_excluded") > 0))
+        .then(pl.lit("all_excluded"))
+        .when(pl.col("_batch_rows") == 0)
+        .then(pl.lit("no_registrations"))
+        .when(pl.col("_excluded") > 0)
+        .then(pl.lit("none_here_excluded"))
+        .otherwise(pl.lit("none_here"))
+    )
+    detail = (
+        pl.when(pl.col("note") == "unknown_batch")
+        .then(pl.col("_file"))
+        .when(pl.col("note") == "all_absent")
+        .then(pl.col("_site_rows").cast(pl.String))
+        .when(pl.col("note").is_in(["all_excluded", "none_here_excluded"]))
+        .then(pl.col("_excluded").cast(pl.String))
+    )
+    return rows.with_columns(note.alias("note")).with_columns(detail.alias("note_detail")).drop(*counts, "_file")
+
+
 def batches_named(memo: pl.Expr, notice: Notice) -> pl.Expr:
     """The batches a memo names, by id (``2023-01``) or the notice's name (``2023年第一次统考``)."""
     hits = [
@@ -189,4 +249,59 @@ def duplicate_groups(receipts: pl.DataFrame) -> pl.DataFrame:
             pl.when(pl.col("receipt") != pl.col("group")).then(pl.col("first_row")).alias("duplicate_of"),
         )
         .select("receipt", "group", "duplicate_of")
+    )
+
+
+def allocate_lumps(
+    lumps: pl.DataFrame, expected: pl.DataFrame, direct: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Allocate receipts covering several batches (or none named) to the oldest outstanding batches first.
+
+    Sequential by nature (each receipt sees what earlier ones left), so it walks the few lump-sum
+    receipts in date order; what is left after every target is settled is an overpayment of the
+    newest target, or, when the receipt also names batches outside the scope, set aside for them.
+    """
+    part_schema = {
+        "receipt": pl.Int64,
+        "payer_code": pl.String,
+        "batch": pl.String,
+        "paid_fen": pl.Int64,
+        "allocated": pl.Boolean,
+    }
+    aside_schema = {"receipt": pl.Int64, "aside_fen": pl.Int64}
+    if lumps.height == 0:
+        return pl.DataFrame(schema=part_schema), pl.DataFrame(schema=aside_schema)
+    outstanding_frame = (
+        expected.select("payer_code", "batch", "expected_fen")
+        .join(
+            direct.group_by("payer_code", "batch").agg(pl.col("paid_fen").sum()),
+            on=["payer_code", "batch"],
+            how="left",
+        )
+        .with_columns((pl.col("expected_fen") - pl.col("paid_fen").fill_null(0)).alias("left"))
+    )
+    outstanding = {(p, b): v for p, b, v in outstanding_frame.select("payer_code", "batch", "left").iter_rows()}
+    billed: dict[str, list[str]] = {}
+    for p, b in sorted(outstanding):
+        billed.setdefault(p, []).append(b)
+    parts: list[tuple] = []
+    aside: list[tuple] = []
+    ordered = lumps.sort("paid_on", "file", ROW).select("receipt", "payer_code", "amount_fen", "named", "targets")
+    for receipt, payer, amount, named, targets in ordered.iter_rows():
+        batches = list(targets) if named else billed.get(payer, [])
+        left = amount
+        for b in batches:
+            take = min(left, max(outstanding.get((payer, b), 0), 0))
+            if take > 0:
+                parts.append((receipt, payer, b, take, True))
+                outstanding[(payer, b)] = outstanding.get((payer, b), 0) - take
+                left -= take
+        if left > 0 and len(named) > len(targets):
+            aside.append((receipt, left))
+        elif left > 0:
+            parts.append((receipt, payer, batches[-1], left, True))
+            outstanding[(payer, batches[-1])] = outstanding.get((payer, batches[-1]), 0) - left
+    return (
+        pl.DataFrame(parts, schema=part_schema, orient="row"),
+        pl.DataFrame(aside, schema=aside_schema, orient="row"),
     )

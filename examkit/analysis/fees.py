@@ -7,27 +7,42 @@ Pure functions over the typed frames (registrations, schools, receipts, results)
 * unit price = the host site's province's published price (``params/prices.yaml``) if listed, else the
   notice's fee for the level; absent candidates are billed unless ``bill_absent`` is false;
 * receipts are matched by school code (column, then memo), else by the registered name or an alias;
-  a receipt naming one batch goes to it; one naming several batches, or none, is allocated to the
+  a receipt naming one batch goes to it (nothing billed there: a statement row, expected 0, overpaid,
+  with a note saying why nothing was billed); one naming several batches, or none, is allocated to the
   payer's oldest outstanding batches first (and marked as allocated); copies with the same payer,
-  amount, date and memo are held as possible duplicates; receipts naming only batches outside the
-  reconciled scope are set aside (``other_batches``), not counted as unmatched.
+  amount, date and memo are held as possible duplicates;
+* the scope is the year (every batch of the notice) unless the caller narrows it (the year so far up to
+  a batch); only then are receipts naming only batches outside it set aside (``other_batches``);
+* a batch whose registrations file could not be read (``unreadable``) is unknown, not absent: its
+  receipts are statement rows with status ``unknown`` and no expected fee or balance.
 
 Every receipt ends up exactly once: allocated (parts summing to its amount, possibly with a part set
-aside for batches outside the scope), or listed unmatched with a reason, or set aside whole.
+aside for batches outside a narrowed scope), or listed unmatched with a reason, or set aside whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from examkit.analysis.fee_matching import duplicate_groups, expected_fees, match_receipts, payers_frame, unit_prices
+from examkit.analysis.fee_matching import (
+    allocate_lumps,
+    duplicate_groups,
+    expected_fees,
+    match_receipts,
+    payers_frame,
+    unit_prices,
+    why_nothing_billed,
+)
 from examkit.core.notice import Notice
+from examkit.intake.registrations import UnreadableFile
 from examkit.io.tables import ROW
 from examkit.settings.prices import Prices
 
-STATUSES = ("paid", "underpaid", "overpaid", "unpaid")
+STATUSES = ("paid", "underpaid", "overpaid", "unpaid", "unknown")
+KNOWN_STATUSES = STATUSES[:-1]  # ``unknown``: the batch's registrations file could not be read
 REASONS = ("unknown_payer", "ambiguous_payer", "possible_duplicate", "nothing_billed")
 CSV_COLUMNS = (
     "payer_code",
@@ -43,15 +58,6 @@ CSV_COLUMNS = (
 UNMATCHED_COLUMNS = ("file", "row", "payer_name", "school_code", "amount_fen", "paid_on", "memo", "reason", "detail")
 
 
-# --------------------------------------------------------------------------- rules (prices, policy)
-
-
-# --------------------------------------------------------------------------- who owes what
-
-
-# --------------------------------------------------------------------------- matching receipts
-
-
 # --------------------------------------------------------------------------- reconciliation
 
 
@@ -59,27 +65,46 @@ UNMATCHED_COLUMNS = ("file", "row", "payer_name", "school_code", "amount_fen", "
 class Reconciliation:
     """The statement and everything it rests on, for one scope of batches."""
 
-    statement: pl.DataFrame  # one row per paying site and batch (CSV_COLUMNS + payer_name, allocated, receipts)
+    # one row per paying site and batch: CSV_COLUMNS, payer_name, province, allocated, receipts, note, note_detail
+    statement: pl.DataFrame
     allocations: pl.DataFrame  # one row per receipt part: file, _row, payer_code, batch, paid_fen, allocated
     unmatched: pl.DataFrame  # receipts that matched nothing, with reason and detail
     duplicates: pl.DataFrame  # every receipt of a possible-duplicate group (the first is counted, copies held)
-    other_batches: pl.DataFrame  # receipts (or parts) naming only batches outside the scope
+    other_batches: pl.DataFrame  # receipts (or parts) naming only batches outside a narrowed scope
     receipts: pl.DataFrame  # every receipt, with payer_code, match_by, named and outcome
     scope: tuple[str, ...]
     bill_absent: bool
     prices: Prices | None = None
     findings: list = field(default_factory=list)
+    narrowed: bool = False  # the caller narrowed the scope to less than the year
+    unreadable: tuple[UnreadableFile, ...] = ()  # registrations files that could not be read
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Batches of the scope whose registrations file could not be read: their fees are unknown."""
+        return tuple(sorted({u.batch for u in self.unreadable if u.batch in self.scope}))
 
     def batch(self, batch_id: str) -> pl.DataFrame:
         """The statement rows of one batch."""
         return self.statement.filter(pl.col("batch") == batch_id)
 
     def by_batch(self) -> pl.DataFrame:
-        """Totals per batch: person-times, expected, paid, balance, and how many sites in each status."""
-        return _totals(self.statement, "batch")
+        """Totals per batch: person-times, expected, paid, balance, and how many sites in each status.
+
+        An unknown batch has a row even when nobody paid for it, its expected fee and balance null."""
+        totals = _totals(self.statement, "batch")
+        missing = [b for b in self.unknown if b not in totals["batch"].to_list()]
+        if not missing:
+            return totals
+        blank = pl.DataFrame({"batch": missing}).with_columns(
+            pl.lit(None, pl.Int64).alias(c) for c in ("person_times", "expected_fen", "balance_fen")
+        )
+        blank = blank.with_columns(pl.lit(0, pl.Int64).alias(c) for c in ("paid_fen", *STATUSES))
+        return pl.concat([totals, blank.select(totals.columns)]).sort("batch")
 
     def by_school(self) -> pl.DataFrame:
-        """Totals per paying site over the scope (the year so far)."""
+        """Totals per paying site over the scope (the year so far): paid counts every receipt, expected and
+        balance only the batches whose fees are known (``unknown`` counts the rows of unknown batches)."""
         return _totals(self.statement, "payer_code", "payer_name")
 
     def receipts_for(self, batch_id: str) -> pl.DataFrame:
@@ -98,19 +123,30 @@ class Reconciliation:
         """The statement with exactly the csv columns of ``examkit fees``."""
         return self.statement.select(CSV_COLUMNS)
 
+    def notes(self) -> pl.DataFrame:
+        """Statement rows with a note (why nothing was billed, or why the fee is unknown)."""
+        return self.statement.filter(pl.col("note").is_not_null()).select(
+            "payer_code", "batch", "status", "note", "note_detail"
+        )
+
     def unmatched_frame(self) -> pl.DataFrame:
         """Unmatched receipts with the columns of ``--unmatched``."""
         return self.unmatched.rename({ROW: "row"}).select(UNMATCHED_COLUMNS)
+
+
+def _known_sum(name: str) -> pl.Expr:
+    """The sum over the rows where it is known; null when it is known for none (an unknown batch)."""
+    return pl.when(pl.col(name).is_not_null().any()).then(pl.col(name).sum()).alias(name)
 
 
 def _totals(statement: pl.DataFrame, *keys: str) -> pl.DataFrame:
     return (
         statement.group_by(*keys)
         .agg(
-            pl.col("person_times").sum(),
-            pl.col("expected_fen").sum(),
+            _known_sum("person_times"),
+            _known_sum("expected_fen"),
             pl.col("paid_fen").sum(),
-            pl.col("balance_fen").sum(),
+            _known_sum("balance_fen"),
             *[(pl.col("status") == s).sum().cast(pl.Int64).alias(s) for s in STATUSES],
         )
         .sort(keys[0])
@@ -128,16 +164,26 @@ def reconcile(
     results: pl.DataFrame | None = None,
     scope: tuple[str, ...] | list[str] | None = None,
     findings: list | None = None,
+    excluded: Mapping[str, int] | None = None,
+    unreadable: Sequence[UnreadableFile] = (),
 ) -> Reconciliation:
     """Reconcile ``receipts`` (``examkit.intake.payments.RECEIPT_SCHEMA``) against the registrations' fees.
 
-    ``scope``: the batches reconciled (default: those in ``registrations``).
+    ``scope``: the batches reconciled (default: the year, every batch of the notice); narrowing it sets
+    aside receipts naming only batches outside it. ``excluded``: rows validation left out, per batch (for
+    the notes on rows with nothing billed). ``unreadable``: registrations files that could not be read;
+    the batches they are named after are unknown.
     """
-    scope_t = tuple(sorted(set(scope or ()) | set(registrations["batch"].unique().to_list())))
+    year = {b.id for b in notice.batches}
+    if scope is None:
+        scope_t = tuple(sorted(year | set(registrations["batch"].unique().to_list())))
+    else:
+        scope_t = tuple(sorted(set(scope)))
+    unknown = sorted({u.batch for u in unreadable if u.batch in scope_t})
     regs = registrations.filter(pl.col("batch").is_in(list(scope_t)))
     expected = expected_fees(
         regs, notice=notice, prices=prices, schools=schools, bill_absent=bill_absent, results=results
-    )
+    ).filter(~pl.col("batch").is_in(unknown))
     payers = payers_frame(regs, schools)
     numbered = receipts.sort("file", ROW).with_row_index("receipt").with_columns(pl.col("receipt").cast(pl.Int64))
     matched = match_receipts(numbered, payers, notice)
@@ -179,13 +225,22 @@ def reconcile(
         pl.col("amount_fen").alias("paid_fen"),
         pl.lit(False).alias("allocated"),
     )
-    lump_parts, lump_aside = _allocate_lumps(classified.filter(pl.col("outcome") == "lump"), expected, direct)
+    lump_parts, lump_aside = allocate_lumps(classified.filter(pl.col("outcome") == "lump"), expected, direct)
     parts = pl.concat([direct, lump_parts])
     whole_aside = classified.filter(pl.col("outcome") == "other_batches").select(
         "receipt", pl.col("amount_fen").alias("aside_fen")
     )
     aside = pl.concat([whole_aside, lump_aside])
-    statement = _statement(expected, parts, payers, notice, prices)
+    files: dict[str, list[str]] = {}
+    for u in unreadable:
+        if u.batch in unknown:
+            files.setdefault(u.batch, []).append(u.name)
+    statement = why_nothing_billed(
+        _statement(expected, parts, payers, notice, prices, unknown),
+        regs,
+        excluded or {},
+        {b: "、".join(names) for b, names in files.items()},
+    )
     info = classified.select("receipt", "file", ROW, "payer_name", "school_code", "paid_on", "memo", "amount_fen")
     allocations = (
         parts.join(info, on="receipt", how="left")
@@ -232,66 +287,18 @@ def reconcile(
         bill_absent=bill_absent,
         prices=prices,
         findings=list(findings or []),
-    )
-
-
-def _allocate_lumps(
-    lumps: pl.DataFrame, expected: pl.DataFrame, direct: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Allocate receipts covering several batches (or none named) to the oldest outstanding batches first.
-
-    Sequential by nature (each receipt sees what earlier ones left), so it walks the few lump-sum
-    receipts in date order; what is left after every target is settled is an overpayment of the
-    newest target, or, when the receipt also names batches outside the scope, set aside for them.
-    """
-    part_schema = {
-        "receipt": pl.Int64,
-        "payer_code": pl.String,
-        "batch": pl.String,
-        "paid_fen": pl.Int64,
-        "allocated": pl.Boolean,
-    }
-    aside_schema = {"receipt": pl.Int64, "aside_fen": pl.Int64}
-    if lumps.height == 0:
-        return pl.DataFrame(schema=part_schema), pl.DataFrame(schema=aside_schema)
-    outstanding_frame = (
-        expected.select("payer_code", "batch", "expected_fen")
-        .join(
-            direct.group_by("payer_code", "batch").agg(pl.col("paid_fen").sum()),
-            on=["payer_code", "batch"],
-            how="left",
-        )
-        .with_columns((pl.col("expected_fen") - pl.col("paid_fen").fill_null(0)).alias("left"))
-    )
-    outstanding = {(p, b): v for p, b, v in outstanding_frame.select("payer_code", "batch", "left").iter_rows()}
-    billed: dict[str, list[str]] = {}
-    for p, b in sorted(outstanding):
-        billed.setdefault(p, []).append(b)
-    parts: list[tuple] = []
-    aside: list[tuple] = []
-    ordered = lumps.sort("paid_on", "file", ROW).select("receipt", "payer_code", "amount_fen", "named", "targets")
-    for receipt, payer, amount, named, targets in ordered.iter_rows():
-        batches = list(targets) if named else billed.get(payer, [])
-        left = amount
-        for b in batches:
-            take = min(left, max(outstanding.get((payer, b), 0), 0))
-            if take > 0:
-                parts.append((receipt, payer, b, take, True))
-                outstanding[(payer, b)] = outstanding.get((payer, b), 0) - take
-                left -= take
-        if left > 0 and len(named) > len(targets):
-            aside.append((receipt, left))
-        elif left > 0:
-            parts.append((receipt, payer, batches[-1], left, True))
-            outstanding[(payer, batches[-1])] = outstanding.get((payer, batches[-1]), 0) - left
-    return (
-        pl.DataFrame(parts, schema=part_schema, orient="row"),
-        pl.DataFrame(aside, schema=aside_schema, orient="row"),
+        narrowed=not year <= set(scope_t),
+        unreadable=tuple(unreadable),
     )
 
 
 def _statement(
-    expected: pl.DataFrame, parts: pl.DataFrame, payers: pl.DataFrame, notice: Notice, prices: Prices | None
+    expected: pl.DataFrame,
+    parts: pl.DataFrame,
+    payers: pl.DataFrame,
+    notice: Notice,
+    prices: Prices | None,
+    unknown: list[str],
 ) -> pl.DataFrame:
     paid = parts.group_by("payer_code", "batch").agg(
         pl.col("paid_fen").sum(),
@@ -319,11 +326,17 @@ def _statement(
         rows = rows.join(priced, on=["province", "level"], how="left", nulls_equal=True).with_columns(
             pl.coalesce("unit_price_fen", "_price").alias("unit_price_fen")
         )
+    is_unknown = pl.col("batch").is_in(unknown)
+    rows = rows.with_columns(  # an unknown batch: what was billed is not known, only what arrived
+        pl.when(~is_unknown).then(pl.col(c)).alias(c) for c in ("person_times", "expected_fen")
+    )
     balance = pl.col("expected_fen") - pl.col("paid_fen")
     return (
         rows.with_columns(balance.alias("balance_fen"))
         .with_columns(
-            status=pl.when((pl.col("paid_fen") == 0) & (pl.col("expected_fen") > 0))
+            status=pl.when(is_unknown)
+            .then(pl.lit("unknown"))
+            .when((pl.col("paid_fen") == 0) & (pl.col("expected_fen") > 0))
             .then(pl.lit("unpaid"))
             .when(pl.col("balance_fen") == 0)
             .then(pl.lit("paid"))
@@ -334,9 +347,3 @@ def _statement(
         .select(*CSV_COLUMNS, "payer_name", "province", "allocated", "receipts")
         .sort("payer_code", "batch")
     )
-
-
-# --------------------------------------------------------------------------- loading inputs
-
-
-# --------------------------------------------------------------------------- command line

@@ -121,6 +121,43 @@ def load_registrations_dir(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class UnreadableFile:
+    """A registrations file that could not be read: its path, the batch its name gives (None if none), and why."""
+
+    file: str
+    batch: str | None
+    reason: str
+
+    @property
+    def name(self) -> str:
+        return Path(self.file).name
+
+
+def file_batches(names: list[str], notice: Notice | None = None) -> dict[str, str | None]:
+    """File name or path → the batch it is named after (``2023-05.xlsx``, ``2023年第五次统考.csv``), else None."""
+    words = make_context(notice=notice).batch_words()
+    return {n: words.get(Path(n).stem.strip()) for n in names}
+
+
+def unreadable_files(loaded: Registrations, notice: Notice | None = None) -> list[UnreadableFile]:
+    """The files of a folder that could not be read at all (``unusable_file`` findings), each with its batch."""
+    found = [f for f in loaded.findings if f.rule == "unusable_file"]
+    batches = file_batches([f.file for f in found], notice)
+    return [UnreadableFile(f.file, batches[f.file], f.message) for f in found]
+
+
+def excluded_per_batch(loaded: Registrations, notice: Notice | None = None, batch: str | None = None) -> dict[str, int]:
+    """How many rows validation left out, per batch: the batch each file is named after, else ``batch``."""
+    counts = loaded.excluded.group_by("file").len()
+    names = dict(zip(counts["file"].to_list(), counts["len"].to_list(), strict=True))
+    out: dict[str, int] = {}
+    for name, b in file_batches(list(names), notice).items():
+        if b or batch:
+            out[b or batch] = out.get(b or batch, 0) + names[name]
+    return out
+
+
 def registration_files(folder: Path) -> list[Path]:
     """The registrations files of a folder (xlsx/xls/csv; Excel's ``~$`` lock files and hidden files skipped)."""
     return sorted(

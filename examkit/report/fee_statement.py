@@ -1,4 +1,4 @@
-"""The fee reconciliation as people read it: report tables, the rules in words, the xlsx statement.
+"""The fee reconciliation as people read it: report tables and the xlsx statement (the words: ``fee_notes``).
 
 Amounts stay integer fen in every frame; they become yuan text (``¥6,800.00``) only in the display
 frames built here, and yuan numbers with a currency format only inside the xlsx cells.
@@ -11,7 +11,7 @@ import os
 
 import polars as pl
 
-from examkit.analysis.fees import STATUSES, Reconciliation
+from examkit.analysis.fees import KNOWN_STATUSES, STATUSES, Reconciliation
 from examkit.core.findings import findings_frame, message_expr
 from examkit.core.i18n import label, t
 from examkit.core.money import FEN_PER_YUAN, format_yuan
@@ -19,7 +19,26 @@ from examkit.core.notice import Notice
 from examkit.io.tables import ROW
 from examkit.io.write import atomic_path
 from examkit.io.xlsx_print import PrintSetup, apply_print_setup, sign_off_lines, write_across
-from examkit.settings.prices import Prices
+from examkit.report.fee_notes import note_expr, notes_markdown, rules_markdown, summary_text, unreadable_notice
+
+__all__ = [  # the words (``fee_notes``) too: notebooks and the CLI read them from here
+    "RECEIPT_COLUMNS",
+    "duplicates_view",
+    "findings_view",
+    "notes_markdown",
+    "other_batches_view",
+    "receipts_view",
+    "rules_markdown",
+    "sheet_names",
+    "shown_statuses",
+    "statement_view",
+    "summary_text",
+    "totals_view",
+    "unmatched_view",
+    "unreadable_notice",
+    "write_statement_xlsx",
+    "yuan",
+]
 
 # A bank receipt's columns and the catalog keys of their headings.
 RECEIPT_COLUMNS = {
@@ -47,7 +66,8 @@ def _texts(prefix: str, codes: tuple[str, ...], lang: str | None) -> dict[str, s
 
 
 def statement_view(statement: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
-    """Statement rows for a report: school, batch, level, person-times, yuan amounts, status in words."""
+    """Statement rows for a report: school, batch, level, person-times, yuan amounts, status in words, and
+    the note in words when a row has one (why nothing was billed, or why the fee is unknown)."""
     money = {
         "unit_price_fen": "col_unit_price",
         "expected_fen": "col_expected",
@@ -64,6 +84,9 @@ def statement_view(statement: pl.DataFrame, lang: str | None = None) -> pl.DataF
         "status": "col_status",
         "allocated": "col_allocated",
     }
+    if "note" in statement.columns and statement["note"].is_not_null().any():
+        statement = statement.with_columns(note_expr(lang).alias("note_text"))
+        names["note_text"] = "col_note"
     levels = {lv: label(lv, lang) for lv in statement["level"].unique().drop_nulls().to_list()}
     view = _money(statement.select(list(names)), money).with_columns(
         pl.col("level").replace_strict(levels, default=pl.col("level")),
@@ -73,13 +96,21 @@ def statement_view(statement: pl.DataFrame, lang: str | None = None) -> pl.DataF
 
 
 def totals_view(totals: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
-    """Totals (``Reconciliation.by_batch`` / ``by_school``) with yuan amounts and status counts in words."""
+    """Totals (``Reconciliation.by_batch`` / ``by_school``) with yuan amounts and status counts in words; an
+    unknown batch's expected fee and balance are left blank, and its status counted as unknown."""
     money = {"expected_fen": "col_expected", "paid_fen": "col_paid", "balance_fen": "col_balance"}
     keys = {"batch": "col_batch", "payer_code": "col_payer_code", "payer_name": "col_payer_name"}
     names = {k: v for k, v in keys.items() if k in totals.columns}
     names |= {"person_times": "col_person_times", **money}
-    view = _money(totals.select(*names, *STATUSES), money)
-    return view.rename({**{k: t(f"fees.{v}", lang) for k, v in names.items()}, **_texts("status", STATUSES, lang)})
+    statuses = shown_statuses(totals)
+    view = _money(totals.select(*names, *statuses), money)
+    return view.rename({**{k: t(f"fees.{v}", lang) for k, v in names.items()}, **_texts("status", statuses, lang)})
+
+
+def shown_statuses(totals: pl.DataFrame) -> tuple[str, ...]:
+    """The status counts a totals table shows: ``unknown`` only when some batch is unknown."""
+    unknown = totals["unknown"].sum() > 0 or totals["expected_fen"].null_count() > 0
+    return STATUSES if unknown else KNOWN_STATUSES
 
 
 def receipts_view(allocations: pl.DataFrame, lang: str | None = None) -> pl.DataFrame:
@@ -151,61 +182,6 @@ def findings_view(findings: list, lang: str | None = None) -> pl.DataFrame:
     """Bank statement rows that could not be read: row, column, value, message."""
     names = {"row": "col_row", "column": "col_column", "value": "col_value", "message": "col_message"}
     return findings_frame(findings).select(list(names)).rename({k: t(f"fees.{v}", lang) for k, v in names.items()})
-
-
-# --------------------------------------------------------------------------- the rules, in words
-
-
-def rules_markdown(
-    notice: Notice, prices: Prices | None, bill_absent: bool, scope: tuple[str, ...] = (), lang: str | None = None
-) -> str:
-    """The fee rules as a report states them, numbers read from the notice and ``params/``."""
-    notice_prices = "、".join(f"{label(code, lang)} {format_yuan(lv.fee_fen)}" for code, lv in notice.levels.items())
-    lines = [
-        f"### {t('fees.rules_title', lang)}",
-        "",
-        f"- {t('fees.rule_person_time', lang)}",
-        f"- {t('fees.rule_notice_price', lang, prices=notice_prices)}",
-    ]
-    if prices and prices.fen:
-        listed = "；".join(
-            f"{prov}：" + "、".join(f"{label(lv, lang)} {format_yuan(fen)}" for lv, fen in levels.items())
-            for prov, levels in prices.fen.items()
-        )
-        lines.append(f"- {t('fees.rule_province_price', lang, prices=listed, file=os.path.basename(prices.file))}")
-    else:
-        lines.append(f"- {t('fees.rule_no_province_price', lang)}")
-    lines.append(f"- {t('fees.rule_bill_absent_yes' if bill_absent else 'fees.rule_bill_absent_no', lang)}")
-    lines.append(f"- {t('fees.rule_matching', lang)}")
-    if scope:
-        lines.append(f"- {t('fees.rule_scope', lang, first=scope[0], last=scope[-1], n=len(scope))}")
-    if prices and prices.fen and prices.is_example:
-        lines += ["", f"> **{t('fees.rule_example_warning', lang, source=prices.source or prices.status)}**"]
-    return "\n".join(lines)
-
-
-def summary_text(statement: pl.DataFrame, lang: str | None = None) -> str:
-    """One sentence: expected, paid, balance and how many school-batches in each status."""
-    counts = {s: statement.filter(pl.col("status") == s).height for s in STATUSES}
-    return t(
-        "fees.summary_line",
-        lang,
-        expected=format_yuan(int(statement["expected_fen"].sum())),
-        paid=format_yuan(int(statement["paid_fen"].sum())),
-        balance=format_yuan(int(statement["balance_fen"].sum())),
-        **{f"{s}_n": n for s, n in counts.items()},
-    )
-
-
-def notes_markdown(recon: Reconciliation, lang: str | None = None) -> str:
-    """What the tables leave out: unreadable bank rows, and receipts for batches outside the scope."""
-    lines = []
-    if recon.findings:
-        lines.append(t("fees.findings_note", lang, n=len(recon.findings)))
-    if recon.other_batches.height:
-        amount = format_yuan(int(recon.other_batches["aside_fen"].sum()))
-        lines.append(t("fees.other_batches_note", lang, n=recon.other_batches.height, amount=amount))
-    return "\n\n".join(lines)
 
 
 # --------------------------------------------------------------------------- xlsx statement
@@ -306,11 +282,21 @@ _STATEMENT_COLS = {
 
 
 def _write_summary(ws, fmt: _Formats, recon: Reconciliation, lang: str | None, notice: Notice | None) -> None:
-    scope = f"{recon.scope[0]}–{recon.scope[-1]}" if recon.scope else ""
+    # the title names the narrowed scope, else the batches the year's statement covers so far
+    covered = sorted(set(recon.statement["batch"].to_list()) | set(recon.unknown))
+    span = recon.scope if recon.narrowed or not covered else covered
+    scope = f"{span[0]}–{span[-1]}" if span else ""
     title = t("fees.xlsx_title", lang, scope=scope, when=f"{dt.date.today():%Y-%m-%d}")
     ws.write(0, 0, title, fmt.title)
-    widths = (16,) + (14,) * (5 + len(STATUSES))  # as wide as the widest table, the totals per school
+    by_school = recon.by_school()
+    statuses = shown_statuses(by_school)
+    widths = (16,) + (14,) * (5 + len(statuses))  # as wide as the widest table, the totals per school
     row = 1
+    for u in recon.unreadable:  # at the top: the files that could not be read, and why
+        batch = u.batch or t("fees.unreadable_no_batch", lang)
+        text = t("fees.unreadable_line", lang, file=u.name, batch=batch, reason=u.reason)
+        write_across(ws, row, text, fmt.warn, widths)
+        row += 1
     write_across(ws, row, summary_text(recon.statement, lang), fmt.wrap, widths)
     row += 1
     if recon.prices and recon.prices.fen and recon.prices.is_example:
@@ -327,9 +313,8 @@ def _write_summary(ws, fmt: _Formats, recon: Reconciliation, lang: str | None, n
         "paid_fen": "col_paid",
         "balance_fen": "col_balance",
     }
-    by_school = recon.by_school()
     frame, money = _heads(by_school, names, lang)
-    frame = frame.with_columns(by_school.select(pl.col(s).alias(t(f"fees.status_{s}", lang)) for s in STATUSES))
+    frame = frame.with_columns(by_school.select(pl.col(s).alias(t(f"fees.status_{s}", lang)) for s in statuses))
     row = _block(ws, fmt, row, t("fees.xlsx_by_school", lang), frame, money, lang)
     names = {
         "batch": "col_batch",
@@ -340,6 +325,11 @@ def _write_summary(ws, fmt: _Formats, recon: Reconciliation, lang: str | None, n
     }
     frame, money = _heads(recon.by_batch(), names, lang)
     row = _block(ws, fmt, row, t("fees.xlsx_by_batch", lang), frame, money, lang)
+    notes = recon.notes()
+    if notes.height:  # rows that billed nothing, or whose fee is unknown, and why
+        names = {"payer_code": "col_payer_code", "batch": "col_batch", "status": "col_status", "text": "col_note"}
+        frame, money = _heads(_localise(notes.with_columns(note_expr(lang).alias("text")), lang), names, lang)
+        row = _block(ws, fmt, row, t("fees.xlsx_notes", lang), frame, money, lang)
     names = RECEIPT_COLUMNS
     unmatched = unmatched_view(recon.unmatched, lang).select(t("fees.col_reason", lang))
     frame, money = _heads(recon.unmatched, names, lang)
@@ -377,6 +367,11 @@ def _write_school(ws, fmt: _Formats, recon: Reconciliation, code: str, lang: str
     ws.write(1, 0, summary_text(rows, lang))
     frame, money = _heads(_localise(rows, lang), _STATEMENT_COLS, lang)
     row = _block(ws, fmt, 3, t("fees.xlsx_statement", lang), frame, money, lang)
+    widths = (14,) * 6 + (40,) + (14,) * 2  # as many as _STATEMENT_COLS; column 6 holds the receipts' memo
+    noted = rows.filter(pl.col("note").is_not_null()).with_columns(note_expr(lang).alias("text"))
+    for batch, text in noted.select("batch", "text").iter_rows():  # why a row billed nothing, under the table
+        write_across(ws, row - 1, t("fees.note_line", lang, batch=batch, note=text), fmt.wrap, widths)
+        row += 1
     names = {
         ROW: "col_row",
         "paid_on": "col_date",
@@ -390,5 +385,4 @@ def _write_school(ws, fmt: _Formats, recon: Reconciliation, code: str, lang: str
     frame, money = _heads(parts, names, lang)
     row = _block(ws, fmt, row, t("fees.xlsx_receipts", lang), frame, money, lang)
     sign_off_lines(ws, row, None, lang, on=dt.date.today())
-    widths = (14,) * 6 + (40,) + (14,) * 2  # as many as _STATEMENT_COLS; column 6 holds the receipts' memo
     apply_print_setup(ws, PrintSetup(title, widths=widths), last_col=len(widths) - 1, lang=lang)

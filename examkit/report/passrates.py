@@ -18,6 +18,7 @@ from examkit.core.policy import Policy
 from examkit.report import charts, narrative
 from examkit.report.narrative import Heading, Sentence
 from examkit.report.tables import number_text, table
+from examkit.report.unreadable import unreadable_markdown
 from examkit.report.validation import validation_report
 
 if TYPE_CHECKING:
@@ -36,6 +37,13 @@ def _policy(session: BatchSession) -> Policy:
 
 def _table(frame: pl.DataFrame, caption: str | None = None):
     return table(frame, caption)
+
+
+def unreadable(session: BatchSession) -> list:
+    """At the top: each registrations file of the year so far that could not be read, and why; its batch is
+    unknown (left out of every year-so-far figure), not a batch nobody registered for. Nothing when all were read."""
+    text = unreadable_markdown(session.passrates_inputs.unreadable, "analytics", _lang(session))
+    return [Sentence(text)] if text else []
 
 
 def definitions(session: BatchSession) -> list:

@@ -18,7 +18,12 @@ from examkit.core.i18n import t
 from examkit.core.notice import Batch, Notice, notice_for_batch
 from examkit.intake.payments import RECEIPT_SCHEMA, load_payments
 from examkit.intake.registration_model import Registrations, empty_registrations
-from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.intake.registrations import (
+    excluded_per_batch,
+    load_registrations,
+    load_registrations_dir,
+    unreadable_files,
+)
 from examkit.intake.schools import load_schools
 from examkit.session.fee_inputs import load_results, load_schools_frame
 from examkit.session.year import session_inputs, theory_correctness
@@ -149,19 +154,23 @@ class BatchSession:
     def _load_fees(self) -> Reconciliation:
         """The reconciliation a batch report shows: the year so far (this batch and the ones before it).
 
-        Registrations: every batch file of ``registrations_dir`` up to this batch (else this batch's file),
-        as validated for the self; receipts: the ``payments`` file (none → nothing received).
+        Registrations: every batch file of ``registrations_dir`` up to this batch, as validated for the
+        session; a file there that could not be read makes its batch unknown, not empty. Without the folder,
+        this batch's file alone (the scope is then the batches it holds). Receipts: the ``payments`` file
+        (none → nothing received).
         """
         folder = self.path("registrations_dir")
         if folder is not None and folder.is_dir():
-            regs = self.year_registrations.frame
+            loaded = self.year_registrations
+            scope = tuple(b.id for b in self.notice.batches if b.ordinal <= self.batch.ordinal)
+            excluded = excluded_per_batch(loaded, self.notice)
         elif self.path("registrations") is not None:
-            regs = self.registrations.frame
+            loaded = self.registrations
+            held = loaded.frame.filter(pl.col("batch") <= self.batch_id)["batch"].unique().to_list()
+            scope = tuple(sorted({*held, self.batch_id} & {b.id for b in self.notice.batches}))
+            excluded = excluded_per_batch(loaded, self.notice, batch=self.batch_id)
         else:
             raise ConfigError(t("fees.no_registrations"))
-        batch = self.batch_id
-        year_so_far = regs.filter((pl.col("batch") <= batch) & (pl.col("batch").str.slice(0, 4) == batch[:4]))
-        scope = tuple(sorted(set(year_so_far["batch"].unique().to_list()) | {batch}))
         payments_path = self.path("payments")
         if payments_path is not None and payments_path.is_file():
             pay = load_payments(payments_path, columns_for(self.settings_dir))
@@ -169,10 +178,11 @@ class BatchSession:
         else:
             receipts, findings = pl.DataFrame(schema=RECEIPT_SCHEMA), []
         bill_absent = load_bill_absent(self.settings_dir)
-        results = None if bill_absent else load_results(self.path("gradebook"), scope)
+        billed = tuple(sorted(set(loaded.frame["batch"].unique().to_list()) & set(scope)))
+        results = None if bill_absent else load_results(self.path("gradebook"), billed)
         schools = self.path("schools")
         return reconcile(
-            year_so_far,
+            loaded.frame,
             receipts,
             notice=self.notice,
             schools=load_schools_frame(schools, self.settings_dir) if schools is not None else None,
@@ -181,6 +191,8 @@ class BatchSession:
             results=results,
             scope=scope,
             findings=findings,
+            excluded=excluded,
+            unreadable=unreadable_files(loaded, self.notice),
         )
 
     def _load_registrations(self) -> Registrations:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.core.notice import Notice
+from examkit.intake.registration_model import REG_SCHEMA
+from examkit.intake.registrations import (
+    UnreadableFile,
+    excluded_per_batch,
+    load_registrations,
+    load_registrations_dir,
+    unreadable_files,
+)
 from examkit.intake.schools import load_schools
 from examkit.settings.columns import columns_for
 from examkit.store.gradebook import Gradebook
@@ -19,7 +28,54 @@ def load_results(gradebook: str | os.PathLike | None, batches: tuple[str, ...]) 
         return None
 
     with Gradebook(gradebook) as gb:
-        return pl.concat([gb.results(b).select("candidate_no", "batch", "status") for b in batches])
+        parts = [gb.results(b).select("candidate_no", "batch", "status") for b in batches]
+    empty = pl.DataFrame(schema={"candidate_no": pl.String, "batch": pl.String, "status": pl.String})
+    return pl.concat(parts) if parts else empty
+
+
+@dataclass
+class FeeInputs:
+    """What the registrations give the reconciliation: the rows that passed, the rows left out (per batch),
+    and the files of a folder that could not be read (their batches are unknown)."""
+
+    registrations: pl.DataFrame
+    schools: pl.DataFrame | None
+    excluded: int = 0
+    excluded_by_batch: dict[str, int] = field(default_factory=dict)
+    unreadable: list[UnreadableFile] = field(default_factory=list)
+
+
+def read_fee_inputs(
+    registrations: list[str | os.PathLike],
+    schools: str | os.PathLike | None = None,
+    params_dir: str | os.PathLike | None = None,
+    *,
+    notice: Notice | None = None,
+    upto: str | None = None,
+) -> FeeInputs:
+    """Typed registrations of files or folders of batch files (folders: batch files up to ``upto``), validated.
+
+    A folder's file that cannot be read is listed in ``unreadable`` (a file given by name raises ``InputError``).
+    """
+    columns = columns_for(params_dir)
+    school_frame = load_schools_frame(schools, params_dir) if schools else None
+    frames, excluded, unreadable = [], {}, []
+    total = 0
+    for path in registrations:
+        p = Path(path)
+        if p.is_dir():
+            loaded = load_registrations_dir(
+                p, schools=school_frame, notice=notice, upto=upto, columns=columns, params_dir=params_dir
+            )
+            unreadable += unreadable_files(loaded, notice)
+        else:
+            loaded = load_registrations(p, schools=school_frame, columns=columns, params_dir=params_dir)
+        frames.append(loaded.frame)
+        total += loaded.excluded.height
+        for batch, n in excluded_per_batch(loaded, notice).items():
+            excluded[batch] = excluded.get(batch, 0) + n
+    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(schema=REG_SCHEMA)
+    return FeeInputs(frame, school_frame, total, excluded, unreadable)
 
 
 def load_inputs(
@@ -28,17 +84,8 @@ def load_inputs(
     params_dir: str | os.PathLike | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame | None, int]:
     """Typed registrations (files or folders of batch files), the schools frame, and how many rows failed validation."""
-    columns = columns_for(params_dir)
-    school_frame = load_schools_frame(schools, params_dir) if schools else None
-    frames, excluded = [], 0
-    for path in registrations:
-        p = Path(path)
-        load = load_registrations_dir if p.is_dir() else load_registrations
-        loaded = load(p, schools=school_frame, columns=columns, params_dir=params_dir)
-        frames.append(loaded.frame)
-        excluded += loaded.excluded.height
-    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
-    return frame, school_frame, excluded
+    got = read_fee_inputs(registrations, schools, params_dir)
+    return got.registrations, got.schools, got.excluded
 
 
 def load_schools_frame(path: str | os.PathLike, params_dir: str | os.PathLike | None = None) -> pl.DataFrame:

@@ -22,7 +22,12 @@ from examkit.core.i18n import t
 from examkit.core.notice import notice_for_batch
 from examkit.core.policy import Policy
 from examkit.intake.final_sheet import _final_columns, final_sheet_results, is_final_sheet, stray_finding
-from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.intake.registrations import (
+    UnreadableFile,
+    load_registrations,
+    load_registrations_dir,
+    unreadable_files,
+)
 from examkit.intake.scoresheet import read_scores
 from examkit.intake.theory import score_responses
 from examkit.intake.theory_key import load_key
@@ -47,12 +52,14 @@ class BatchResults:
 
 @dataclass
 class Loaded:
-    """Candidates with outcomes, the policy they were judged by, and notes for the user."""
+    """Candidates with outcomes, the policy they were judged by, notes for the user, and the registrations
+    files that could not be read (their batches are unknown, not empty: a report names them at its top)."""
 
     cands: pl.DataFrame
     policy: Policy
     item_marks: dict[str, pl.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    unreadable: list[UnreadableFile] = field(default_factory=list)
     # score-sheet rows left out of the rates, each naming file, Excel row and why (the rates are still computed)
     findings: list[Finding] = field(default_factory=list)
 
@@ -65,17 +72,17 @@ def load_registration_files(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Validated registrations of every file or folder (folders: every batch file in them, up to ``upto``),
     and notes on the rows left out. A file inside a folder that is also given is read once."""
-    frame, notes, _ = read_registration_files(paths, schools, params_dir, upto)
+    frame, notes, _, _ = read_registration_files(paths, schools, params_dir, upto)
     return frame, notes
 
 
 def read_registration_files(
     paths: Sequence[Path], schools: Path | None = None, params_dir: Path | None = None, upto: str | None = None
-) -> tuple[pl.DataFrame, list[str], pl.DataFrame]:
-    """``load_registration_files`` and the rows validation left out (``candidate_no``, ``message``: why; a
-    score sheet's row for one of them is named with it)."""
+) -> tuple[pl.DataFrame, list[str], list[UnreadableFile], pl.DataFrame]:
+    """``load_registration_files``, the files of its folders that could not be read, and the rows validation
+    left out (``candidate_no``, ``message``: why; a score sheet's row for one of them is named with it)."""
     dirs = [p.resolve() for p in paths if p.is_dir()]
-    frames, notes, left_out = [], [], []
+    frames, notes, unreadable, left_out = [], [], [], []
     seen: set[Path] = set()
     for p in paths:
         key = p.resolve()
@@ -92,13 +99,14 @@ def read_registration_files(
         if excluded:
             notes.append(t("analytics.excluded_rows", file=p.name, count=excluded))
         notes.extend(f.message for f in loaded.findings if f.rule == "unusable_file")
+        unreadable += unreadable_files(loaded)
     frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
     if frame.is_empty():
         raise InputError(t("analytics.no_input_rows", files=", ".join(str(p) for p in paths)))
     if upto is not None:
         frame = frame.filter(pl.col("batch") <= upto)
     out = pl.concat(left_out) if left_out else pl.DataFrame(schema={"candidate_no": pl.String, "message": pl.String})
-    return frame, notes, out
+    return frame, notes, unreadable, out
 
 
 def _params_kw(params_dir: Path | None) -> dict:
@@ -272,7 +280,7 @@ def load_outcomes(
     """
     if gradebook is not None and not gradebook.is_file():
         raise InputError(t("analytics.no_gradebook", file=str(gradebook)), file=str(gradebook))
-    regs, notes, excluded = read_registration_files(list(registrations), schools, params_dir, upto)
+    regs, notes, unreadable, excluded = read_registration_files(list(registrations), schools, params_dir, upto)
     by_batch = {b: regs.filter(pl.col("batch") == b).get_column("candidate_no") for b in regs["batch"].unique()}
     sheets = {_batch_of_sheet(s, by_batch, params_dir): s for s in scores}
     policy = load_policy(notice_for_batch(min(by_batch)), params_dir)
@@ -281,7 +289,9 @@ def load_outcomes(
         sheet = sheets.get(b)
         return results_for(b, registered, gradebook=gradebook, scores=sheet, params_dir=params_dir, excluded=excluded)
 
-    return _assemble(regs, policy, notes, fetch)
+    loaded = _assemble(regs, policy, notes, fetch)
+    loaded.unreadable = unreadable
+    return loaded
 
 
 def _batch_of_sheet(sheet: Path, by_batch: dict[str, pl.Series], params_dir: Path | None) -> str:
@@ -315,14 +325,16 @@ def session_inputs(
     paths = [Path(p) for p in (registrations_dir, registrations) if p and Path(p).exists()]
     pdir = Path(params_dir) if params_dir else None
     school_file = Path(schools) if schools and Path(schools).exists() else None
-    regs, notes, excluded = read_registration_files(paths, school_file, pdir, upto=batch)
+    regs, notes, unreadable, excluded = read_registration_files(paths, school_file, pdir, upto=batch)
     gb = Path(gradebook) if gradebook else None
     sc = Path(scores) if scores else None
 
     def fetch(b: str, registered: pl.Series) -> BatchResults:
         return results_for(b, registered, gradebook=gb, scores=sheet_for(sc, b), params_dir=pdir, excluded=excluded)
 
-    return _assemble(regs, load_policy(notice_for_batch(batch), pdir), notes, fetch)
+    loaded = _assemble(regs, load_policy(notice_for_batch(batch), pdir), notes, fetch)
+    loaded.unreadable = unreadable  # named at the top of the report: those batches are unknown, not empty
+    return loaded
 
 
 def theory_correctness(
