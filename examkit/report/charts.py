@@ -12,8 +12,8 @@ import altair as alt
 import polars as pl
 
 from examkit.core.i18n import t
+from examkit.report.style import FONT_STACK  # the pages' font stack: SVG text takes the same CSS list
 
-FONT_STACK = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif'
 THEME = "examkit"
 WIDTH = 320  # fits a 375-px phone screen
 ROW_STEP = 22  # height per bar / heatmap row

@@ -25,7 +25,7 @@ from examkit.core.i18n import get_lang, label, t
 from examkit.core.money import format_yuan
 from examkit.core.rounding import fixed
 from examkit.io.write import atomic_write_text
-from examkit.report.render import FONT_STACK
+from examkit.report import style
 from examkit.report.run_records import run_records
 from examkit.session.batch import BatchSession
 from examkit.settings.params import BatchParams, load_batch_params
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from examkit.session.batch import BatchSession
 
 DASH = "—"
-NUM = ' class="num"'
+# A cell of the dashboard's table: (class, column label, its HTML, escaped when built).
+Cell = tuple[str, str, str]
 
 
 @dataclass
@@ -155,26 +156,6 @@ def recorded_batches(out_dir: Path) -> tuple[list[BatchParams], dict[str, list[s
 
 # --------------------------------------------------------------------------- page
 
-CSS = (
-    "*{box-sizing:border-box}html{-webkit-text-size-adjust:100%;text-size-adjust:100%}"
-    "body{margin:0;font-family:FONTS;font-size:16px;line-height:1.55;color:#1f2328;background:#fff}"
-    "main{max-width:1100px;margin:0 auto;padding:12px 14px 32px}h1{font-size:1.4em;line-height:1.3;margin:.4em 0}"
-    ".meta,.note{color:#57606a;font-size:13px}.wrap{max-width:100%;overflow-x:auto}"
-    "table{border-collapse:collapse;font-size:14px;font-variant-numeric:tabular-nums;width:100%}"
-    "th,td{border-bottom:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}"
-    "th{background:#f3f5f7;font-weight:600;white-space:nowrap}.num{text-align:right;white-space:nowrap}"
-    "td.links a{display:inline-block;margin:0 .6em .2em 0}a{color:#0b5cad}s{color:#8c959f}"
-    "tfoot td{font-weight:600;border-top:2px solid #d0d7de}.ci{color:#57606a;font-size:12px;display:block}"
-    "@media (max-width:640px){table,thead,tbody,tfoot,th,td{display:block;width:auto}thead{display:none}"
-    "tr{display:grid;grid-template-columns:1fr 1fr;gap:2px 12px;border:1px solid #d0d7de;border-radius:6px;"
-    "margin:0 0 10px;padding:6px 10px}"
-    "td,tfoot td{border:0;padding:2px 0;text-align:left}td.num{text-align:left;white-space:normal}"
-    "td.batch,td.links{grid-column:1/-1}td:empty{display:none}"
-    "td[data-label]::before{content:attr(data-label);display:block;color:#57606a;font-size:12px;font-weight:400}"
-    "td.links::before{display:none}td.batch{font-weight:600;font-size:1.05em}}"
-    "@media print{.wrap{overflow:visible}a{color:inherit;text-decoration:none}tr{break-inside:avoid}}"
-)
-
 
 def _pct(x: float | None) -> str:
     return DASH if x is None else f"{fixed(x, 1, scale=2)}%"
@@ -221,15 +202,15 @@ def _links(out_dir: Path, batch: str) -> str:
     for nb in NOTEBOOKS:
         name = html.escape(t(f"index.nb_{nb}"))
         if (out_dir / batch / f"{nb}.html").exists():
-            links.append(f'<a href="{batch}/{nb}.html">{name}</a>')
+            links.append(f'<a href="{html.escape(batch)}/{nb}.html">{name}</a>')
         else:
             links.append(f'<s title="{html.escape(t("index.missing"))}">{name}</s>')
         if (out_dir / batch / f"{nb}.pdf").exists():
-            links.append(f'<a href="{batch}/{nb}.pdf">{name} PDF</a>')
+            links.append(f'<a href="{html.escape(batch)}/{nb}.pdf">{name} PDF</a>')
     return " ".join(links)
 
 
-def _row(h: Headline, out_dir: Path) -> str:
+def _row(h: Headline, out_dir: Path) -> list[Cell]:
     level = html.escape(label(h.level)) if h.level else ""
     date = f"{h.exam_date:%Y-%m-%d}" if h.exam_date else ""
     notes = "".join(f'<span class="note">{html.escape(n)}</span><br>' for n in h.notes)
@@ -243,16 +224,10 @@ def _row(h: Headline, out_dir: Path) -> str:
         ("num", t("index.col_outstanding"), _money(h.outstanding_fen)),
         ("links", t("index.col_reports"), _links(out_dir, h.batch) + (f"<br>{notes}" if notes else "")),
     ]
-    tds = "".join(
-        f'<td class="{cls}" data-label="{html.escape(lab)}">{value}</td>'
-        if cls != "batch"
-        else f'<td class="batch">{value}</td>'
-        for cls, lab, value in cells
-    )
-    return f"<tr>{tds}</tr>"
+    return cells
 
 
-def _total_row(heads: list[Headline]) -> str:
+def _total_row(heads: list[Headline]) -> list[Cell]:
     def total(attr: str) -> int | None:
         vals = [getattr(h, attr) for h in heads]
         return None if any(v is None for v in vals) or not vals else sum(vals)
@@ -276,11 +251,7 @@ def _total_row(heads: list[Headline]) -> str:
         ("num", t("index.col_outstanding"), _money(total("outstanding_fen"))),
         ("links", "", ""),
     ]
-    tds = "".join(
-        f'<td class="{c}" data-label="{html.escape(lab)}">{v}</td>' if lab else f'<td class="{c}">{v}</td>'
-        for c, lab, v in cells
-    )
-    return f"<tr>{tds}</tr>"
+    return cells
 
 
 def index_html(out_dir: Path, heads: list[Headline], generated: dt.datetime | None = None) -> str:
@@ -298,20 +269,16 @@ def index_html(out_dir: Path, heads: list[Headline], generated: dt.datetime | No
         "col_reports",
     )
     num = {"col_registered", "col_sat", "col_passed", "col_rate", "col_outstanding"}
-    head = "".join(f"<th{NUM if c in num else ''}>{html.escape(t('index.' + c))}</th>" for c in cols)
-    rows = "".join(_row(h, out_dir) for h in heads)
-    title = html.escape(t("index.title"))
-    lang = "zh-CN" if get_lang() == "zh" else "en"
-    return f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><meta name="generator" content="examkit">
-<title>{title}</title><style>{CSS.replace("FONTS", FONT_STACK)}</style></head>
-<body><main><h1>{title}</h1>
-<p class="meta">{html.escape(t("index.generated", when=f"{generated:%Y-%m-%d %H:%M}", version=__version__))}</p>
-<div class="wrap"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody><tfoot>{_total_row(heads)}</tfoot></table></div>
-<p class="note">{html.escape(t("index.definitions"))}</p>
-</main></body></html>
-"""
+    return style.render_page(
+        "index.html.j2",
+        lang=style.html_lang(get_lang()),
+        title=t("index.title"),
+        generated=t("index.generated", when=f"{generated:%Y-%m-%d %H:%M}", version=__version__),
+        columns=[(t("index." + c), c in num) for c in cols],
+        rows=[_row(h, out_dir) for h in heads],
+        total=_total_row(heads),
+        definitions=t("index.definitions"),
+    )
 
 
 def write_index(out_dir: Path, batches: list[BatchParams] | None = None) -> Path:

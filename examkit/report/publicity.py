@@ -27,6 +27,7 @@ from examkit.core.i18n import get_lang, label, t
 from examkit.core.notice import notice_for_batch
 from examkit.core.publicity import PublicityPeriod, Review, Stage
 from examkit.io.write import atomic_write_text, write_xlsx
+from examkit.report import style
 from examkit.report.tables import HTMLBlock, table_html
 from examkit.settings.policy import publicity_days
 
@@ -80,43 +81,15 @@ def publicity_list(results: pl.DataFrame, candidates: pl.DataFrame, lang: str | 
 
 
 def publicity_html(frame: pl.DataFrame, *, title: str, lines: list[str], lang: str | None = None) -> str:
-    """A self-contained HTML page (inline style, no network) showing ``frame`` under ``title``."""
-    esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{'' if v is None else esc(str(v))}</td>" for v in row) + "</tr>"
-        for row in frame.iter_rows()
+    """A self-contained HTML page (the one stylesheet inlined, no network) showing ``frame`` under ``title``."""
+    return style.render_page(
+        "publicity.html.j2",
+        lang=style.html_lang(lang or _lang()),
+        title=title,
+        lines=lines,
+        columns=frame.columns,
+        rows=[["" if v is None else str(v) for v in row] for row in frame.iter_rows()],
     )
-    paras = "\n".join(f"<p>{esc(x)}</p>" for x in lines)
-    return f"""<!DOCTYPE html>
-<html lang="{"zh-CN" if (lang or _lang()) == "zh" else "en"}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<style>
-body {{ font-family: -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif;
-       margin: 1rem; color: #222; }}
-h1 {{ font-size: 1.3rem; }}
-p {{ margin: .3rem 0; }}
-table {{ border-collapse: collapse; margin-top: .8rem; font-size: .9rem; }}
-th, td {{ border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }}
-th {{ background: #f2f2f2; position: sticky; top: 0; }}
-tr:nth-child(even) td {{ background: #fafafa; }}
-</style>
-</head>
-<body>
-<h1>{esc(title)}</h1>
-{paras}
-<table>
-<thead><tr>{head}</tr></thead>
-<tbody>
-{body}
-</tbody>
-</table>
-</body>
-</html>
-"""
 
 
 def _lang() -> str:

@@ -1,7 +1,8 @@
 """Rendering an executed notebook into a self-contained HTML report with no code, and printing it to PDF.
 
 A report is one file that loads nothing: no script at all, no external stylesheet or font, charts as
-inline SVG. It has a viewport for phones, tables that scroll sideways, and print styles.
+inline SVG. It has a viewport for phones, tables that scroll sideways, and print styles: the page
+template (``templates/report.html.j2``) and the one stylesheet come from ``examkit.report.style``.
 """
 
 from __future__ import annotations
