@@ -3,7 +3,8 @@
 The whole-year run (``rendered_demo``) goes through two warm workers, each running about twenty
 notebooks in one kernel. Batches late in that run (2023-08 is double-marked, 2023-13 has the
 theory paper) are rendered again with one fresh kernel per notebook and compared byte for byte,
-with only the clock masked (the time a report was started or generated).
+with only the clock masked (the time a report was started, its run time) and the random id papermill
+gives the cell it injects.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import nbformat
 import pytest
 import rendered_demo
 
+from examkit.core.i18n import t
 from examkit.run.kernel import ensure_kernel
 from examkit.run.worker import WarmKernel, execute_one
 
@@ -24,15 +26,21 @@ pytestmark = pytest.mark.slow
 BATCHES = ("2023-08", "2023-13")
 NOTEBOOKS = ("grading", "pass_rates", "fees")
 _CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}|Z)?")
+# the footer's run time in seconds (a clock reading too), and the id papermill gives its injected
+# parameters cell (random in every run, fresh or warm: it names a cell, it shows nothing)
+_ELAPSED = re.compile("(" + re.escape(t("report.run_seconds", "zh")) + r"</b>：)[0-9]+(?:\.[0-9]+)?")
+_CELL_ID = re.compile(r'id="cell-id=[0-9a-f-]+"')
 
 
 def _masked(text: str) -> str:
-    return _CLOCK.sub("<time>", text)
+    return _CELL_ID.sub('id="cell-id"', _ELAPSED.sub(r"\1<seconds>", _CLOCK.sub("<time>", text)))
 
 
 def test_clock_mask_hides_times_and_nothing_else() -> None:
     text = "开始于 2026-12-02 03:41:07+08:00，总分 75.25，考试 2023-04-15"
     assert _masked(text) == "开始于 <time>，总分 75.25，考试 2023-04-15"
+    footer = '<div id="cell-id=a27113f0"><b>批次</b>：2023-13</li><li><b>运行用时（秒）</b>：4.3</li>'
+    assert _masked(footer) == '<div id="cell-id"><b>批次</b>：2023-13</li><li><b>运行用时（秒）</b>：<seconds></li>'
 
 
 @pytest.mark.parametrize("batch", BATCHES)
