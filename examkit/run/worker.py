@@ -108,11 +108,17 @@ class WarmKernel:
 
     def start(self) -> None:
         """Start the kernel and import what every report needs."""
-        from jupyter_client.manager import KernelManager  # noqa: PLC0415  heavy import, only in the worker
+        # An async manager: nbclient then watches the kernel while it waits for output, so a kernel
+        # that dies mid-notebook is noticed (with a blocking one its wait never ends).
+        from jupyter_client import BlockingKernelClient  # noqa: PLC0415  heavy import, only in the worker
+        from jupyter_client.manager import AsyncKernelManager  # noqa: PLC0415  heavy import, only in the worker
+        from jupyter_core.utils import run_sync  # noqa: PLC0415  heavy import, only in the worker
 
-        self.km = KernelManager(kernel_name=self.kernel)
-        self.km.start_kernel(env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
-        self.kc = self.km.blocking_client()
+        self._sync = run_sync
+        self.km = AsyncKernelManager(kernel_name=self.kernel)
+        run_sync(self.km.start_kernel)(env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+        self.kc = BlockingKernelClient()
+        self.kc.load_connection_info(self.km.get_connection_info())
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)
         self.started += 1
@@ -123,7 +129,7 @@ class WarmKernel:
         if self.kc is not None:
             self.kc.stop_channels()
         if self.km is not None and self.km.has_kernel:
-            self.km.shutdown_kernel(now=True)
+            self._sync(self.km.shutdown_kernel)(now=True)
         self.km = self.kc = None
 
     def _run_code(self, code: str) -> None:
@@ -132,7 +138,7 @@ class WarmKernel:
             raise RuntimeError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
 
     def alive(self) -> bool:
-        return self.km is not None and self.km.is_alive()
+        return self.km is not None and self.km.has_kernel and self._sync(self.km.is_alive)()
 
     def execute(self, notebook: str, parameters: dict, out_dir: str, pdf: bool = False) -> dict:
         """Execute and render in the warm kernel; a dead kernel is replaced and the notebook retried once."""
