@@ -104,3 +104,21 @@ def test_a_kernel_that_dies_is_replaced_and_the_notebook_retried_once(tmp_path, 
     result = warm.execute(str(dies_once), {"marker": str(tmp_path / "died-once")}, str(tmp_path / "out"))
     assert result["ok"], result
     assert warm.started == before + 1  # one fresh kernel, and the notebook ran in it
+
+
+def test_a_chart_drawn_twice_in_one_process_is_the_same_svg() -> None:
+    """Vega's gradient counter lives as long as the process: without renaming, the second drawing differs."""
+    from examkit.report.tables import chart_svg
+
+    spec = {
+        "data": {"values": [{"x": "a", "y": "b", "v": 0.3}, {"x": "a", "y": "c", "v": 0.8}]},
+        "mark": "rect",
+        "encoding": {
+            "x": {"field": "x", "type": "nominal"},
+            "y": {"field": "y", "type": "nominal"},
+            "color": {"field": "v", "type": "quantitative"},  # a continuous legend: a gradient
+        },
+    }
+    first, second = chart_svg(spec, "zh"), chart_svg(spec, "zh")
+    assert "url(#" in first  # the legend really uses a gradient
+    assert first == second

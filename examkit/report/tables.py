@@ -6,7 +6,9 @@ routes every displayed polars frame through ``table`` (masked, formatted, scroll
 
 from __future__ import annotations
 
+import hashlib
 import html
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -52,9 +54,27 @@ def chart_svg(spec: dict, lang: str | None = None) -> str:
     except ImportError:  # pragma: no cover - altair moved it
         vl_version = None
     locale = _LOCALES.get(lang or get_lang(), "zh-CN")
-    return vlc.vegalite_to_svg(
+    svg = vlc.vegalite_to_svg(
         spec, vl_version=vl_version, format_locale=locale, time_format_locale=locale, allowed_base_urls=[]
     )
+    return stable_svg_ids(svg)
+
+
+# Vega numbers gradients and clip paths from a counter that lives as long as the process, so the same
+# chart drawn after others gets other ids: a report would depend on what the kernel drew before it.
+_SVG_REF = re.compile(r'(id="|url\(#)((?:gradient|clip|pattern|mask)_?\d+)')
+
+
+def stable_svg_ids(svg: str) -> str:
+    """``svg`` with Vega's counter-numbered ids renamed after the chart itself (still unique on a page)."""
+    digest = hashlib.sha1(_SVG_REF.sub(r"\1", svg).encode("utf-8")).hexdigest()[:8]
+    order: dict[str, int] = {}
+
+    def rename(m: re.Match) -> str:
+        number = order.setdefault(m.group(2), len(order))
+        return f"{m.group(1)}ek{digest}_{number}"
+
+    return _SVG_REF.sub(rename, svg)
 
 
 def chart_html(svg: str) -> str:
