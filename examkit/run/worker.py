@@ -142,16 +142,19 @@ class WarmKernel:
 
     def execute(self, notebook: str, parameters: dict, out_dir: str, pdf: bool = False) -> dict:
         """Execute and render in the warm kernel; a dead kernel is replaced and the notebook retried once."""
-        for attempt in (1, 2):
-            if not self.alive():
-                self.stop()
-                self.start()
-            try:
-                return _execute(notebook, parameters, out_dir, pdf, self.renderer, self._in_warm_kernel)
-            except Exception:
-                if attempt == 2 or self.alive():
-                    raise
-        raise AssertionError("unreachable")
+        if not self.alive():
+            self._restart()
+        try:
+            return _execute(notebook, parameters, out_dir, pdf, self.renderer, self._in_warm_kernel)
+        except Exception:
+            if self.alive():
+                raise  # the notebook failed, not the kernel
+        self._restart()
+        return _execute(notebook, parameters, out_dir, pdf, self.renderer, self._in_warm_kernel)
+
+    def _restart(self) -> None:
+        self.stop()
+        self.start()
 
     def _in_warm_kernel(self, src: Path, target: Path, params: dict) -> None:
         self._run_code(_RESET.format(cwd=str(src.parent)))

@@ -24,7 +24,6 @@ from examkit.intake.registrations import (
     load_registrations_dir,
     unreadable_files,
 )
-from examkit.intake.schools import load_schools
 from examkit.session.fee_inputs import load_results, load_schools_frame
 from examkit.session.year import session_inputs, theory_correctness
 from examkit.settings.columns import columns_for
@@ -180,12 +179,11 @@ class BatchSession:
         bill_absent = load_bill_absent(self.settings_dir)
         billed = tuple(sorted(set(loaded.frame["batch"].unique().to_list()) & set(scope)))
         results = None if bill_absent else load_results(self.path("gradebook"), billed)
-        schools = self.path("schools")
         return reconcile(
             loaded.frame,
             receipts,
             notice=self.notice,
-            schools=load_schools_frame(schools, self.settings_dir) if schools is not None else None,
+            schools=self.schools,
             prices=load_prices(None, self.settings_dir),
             bill_absent=bill_absent,
             results=results,
@@ -202,7 +200,7 @@ class BatchSession:
             return empty_registrations()
         return load_registrations(
             path,
-            schools=self._schools(),
+            schools=self.schools,
             notice=self.notice,
             batch=self.batch_id,
             prior_passes=self._prior_passes(),
@@ -217,7 +215,7 @@ class BatchSession:
             return empty_registrations()
         return load_registrations_dir(
             folder,
-            schools=self._schools(),
+            schools=self.schools,
             notice=self.notice,
             upto=self.batch_id,
             columns=columns_for(self.settings_dir),
@@ -240,9 +238,11 @@ class BatchSession:
             .unique()
         )
 
-    def _schools(self) -> pl.DataFrame | None:
+    @cached_property
+    def schools(self) -> pl.DataFrame | None:
+        """The schools list (parameter ``schools``), read once for the registrations and the fees; None without one."""
         path = self.path("schools")
-        return load_schools(path, columns_for(self.settings_dir)) if path else None
+        return load_schools_frame(path, self.settings_dir) if path else None
 
     @property
     def lang(self) -> str:
