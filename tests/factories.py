@@ -181,10 +181,11 @@ def _content(path: Path) -> bytes:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """SHA-256 of the content of every file under ``root`` (SQLite's transient side files left out)."""
+    """SHA-256 of the content of every file under ``root`` (SQLite's transient side files and the input
+    store, a cache the reports fill, left out)."""
     transient = ("-wal", "-shm", "-journal")
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(_content(p)).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.name.endswith(transient)
+        if p.is_file() and not p.name.endswith(transient) and p.relative_to(root).parts[0] != "store"
     }

@@ -11,14 +11,13 @@ from examkit.core.exceptions import ConfigError
 from examkit.core.findings import findings_frame
 from examkit.core.i18n import t
 from examkit.core.notice import Notice, notice_for_batch
-from examkit.intake.payments import load_payments
 from examkit.io.write import write_csv
 from examkit.report.fee_notes import note_expr, summary_text
 from examkit.report.fee_statement import write_statement_xlsx
 from examkit.session.fee_inputs import FeeInputs, load_results, read_fee_inputs
-from examkit.settings.columns import columns_for
 from examkit.settings.policy import load_bill_absent
 from examkit.settings.prices import load_prices
+from examkit.store.inputs import project_store
 
 
 def cli_fees(args: argparse.Namespace) -> int:
@@ -31,7 +30,8 @@ def cli_fees(args: argparse.Namespace) -> int:
     wanted = getattr(args, "batch", None)
     notice = notice_for_batch(wanted) if wanted else None
     upto = notice.batch(wanted).id if notice and wanted else None
-    inputs = read_fee_inputs(args.registrations, args.schools, params_dir, notice=notice, upto=upto)
+    store = project_store(params_dir)
+    inputs = read_fee_inputs(args.registrations, args.schools, params_dir, notice=notice, upto=upto, store=store)
     for u in inputs.unreadable:  # first, before any figure: the statement is incomplete
         batch = u.batch or t("fees.unreadable_no_batch")
         print(t("fees.unreadable_line", file=u.file, batch=batch, reason=u.reason), file=sys.stderr)
@@ -40,7 +40,7 @@ def cli_fees(args: argparse.Namespace) -> int:
         raise ConfigError(t("fees.no_registrations"))
     notice = notice or _year_notice(inputs)
     scope = tuple(b.id for b in notice.batches if b.id <= upto) if upto else None
-    pay = load_payments(args.payments, columns_for(params_dir))
+    pay = store.payments(args.payments)
     bill_absent = load_bill_absent(params_dir)
     billed = tuple(sorted(regs["batch"].unique().to_list())) if regs.height else ()
     results = None if bill_absent else load_results(getattr(args, "gradebook", None), billed)

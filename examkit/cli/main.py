@@ -20,6 +20,7 @@ HANDLERS = {
     "schedule": "examkit.cli.schedule:cli_schedule",
     "notice": "examkit.cli.notice:cli_notice",
     "run": "examkit.cli.run:cli_run",
+    "ingest": "examkit.cli.ingest:cli_ingest",
     "demo": "examkit.cli.demo:cli_demo",
     "validate": "examkit.cli.validate:cli_validate",
     "passrates": "examkit.cli.passrates:cli_passrates",

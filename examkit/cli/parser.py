@@ -18,6 +18,7 @@ FORMAT_ALIASES = {"text": "table"}
 GROUPS = {
     "group_staff": (
         "validate",
+        "ingest",
         "run",
         "fees",
         "passrates",
@@ -111,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(r)
     r.add_argument("--issuer", default=None, help=_h("notice.help_issuer"))
     r.add_argument("--issued-on", default=None, metavar="YYYY-MM-DD", help=_h("notice.help_issued_on"))
+
+    s = command(sub, "ingest", "cli.cmd_ingest")
+    s.add_argument("params", nargs="*", help=_h("cli.opt_ingest_params"))
+    s.add_argument("--params-dir", default=None, help=_h("cli.opt_ingest_params_dir"))
+    s.add_argument("--quiet", action="store_true", help=_h("cli.opt_quiet"))
 
     s = command(sub, "run", "cli.cmd_run")
     s.add_argument("params", nargs="+", help=_h("cli.opt_run_params"))

@@ -12,6 +12,7 @@ from examkit.analysis.passrates import csv_frame, parse_by, pass_rates
 from examkit.cli.output import emit
 from examkit.core.i18n import t
 from examkit.session.year import load_outcomes
+from examkit.store.inputs import project_store
 
 
 def cli_passrates(args: argparse.Namespace) -> int:
@@ -26,6 +27,7 @@ def cli_passrates(args: argparse.Namespace) -> int:
         gradebook=Path(args.gradebook) if args.gradebook else None,
         schools=Path(args.schools) if args.schools else None,
         params_dir=Path(args.params_dir) if args.params_dir else None,
+        store=project_store(args.params_dir),
     )
     for note in loaded.notes:
         print(note, file=sys.stderr)

@@ -1,26 +1,40 @@
-"""The progress bar of ``examkit run`` and ``examkit demo`` (on stderr, so stdout stays clean)."""
+"""The progress bars of ``examkit run``, ``demo`` and ``ingest`` (on stderr, so stdout stays clean)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 from tqdm import tqdm
 
 from examkit.core.i18n import t
 from examkit.run.runner import JobResult
 
+T = TypeVar("T")
 
-def progress_bar(quiet: bool) -> tuple[Callable[[JobResult, int], None] | None, Callable[[], None]]:
-    """A callback for ``run(progress=...)`` drawing a bar, and a function that closes it."""
+
+def _job_label(result: JobResult) -> str:
+    return f"{result.batch} {result.notebook} {'✓' if result.ok else '✗'}"
+
+
+def progress_bar(
+    quiet: bool,
+    *,
+    desc: str = "run.progress",
+    unit: str = "nb",
+    label: Callable[[T], str] = _job_label,  # type: ignore[assignment]
+) -> tuple[Callable[[T, int], None] | None, Callable[[], None]]:
+    """A callback ``(item, total)`` drawing a bar (``desc``: its catalog key; ``label``: the item's text),
+    and a function that closes it."""
     if quiet:
         return None, lambda: None
     bar: list[tqdm] = []
 
-    def update(result: JobResult, total: int) -> None:
+    def update(item: T, total: int) -> None:
         if not bar:
-            bar.append(tqdm(total=total, unit="nb", desc=t("run.progress"), file=sys.stderr, dynamic_ncols=True))
-        bar[0].set_postfix_str(f"{result.batch} {result.notebook} {'✓' if result.ok else '✗'}")
+            bar.append(tqdm(total=total, unit=unit, desc=t(desc), file=sys.stderr, dynamic_ncols=True))
+        bar[0].set_postfix_str(label(item))
         bar[0].update(1)
 
     def close() -> None:

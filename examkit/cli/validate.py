@@ -12,6 +12,7 @@ from examkit.intake.registrations import registration_files
 from examkit.intake.schools import read_schools
 from examkit.intake.validate import count, format_text, summary, validate_path
 from examkit.settings.columns import columns_for
+from examkit.store.inputs import project_store
 from examkit.store.passes import gradebook_passes
 
 
@@ -35,7 +36,8 @@ def cli_validate(args: argparse.Namespace) -> int:
     if target.is_dir() and not registration_files(target):
         print(t("validate.no_files", dir=str(target)), file=sys.stderr)
         return 2
-    reg = validate_path(target, schools=schools, prior_passes=passes, params_dir=params_dir)
+    check = project_store(params_dir).registrations_check()
+    reg = validate_path(target, schools=schools, prior_passes=passes, params_dir=params_dir, check=check)
     if reg.rows == 0 and not reg.findings:
         print(t("validate.no_rows", file=str(target)), file=sys.stderr)
         return 2

@@ -10,10 +10,10 @@ from functools import cache
 from importlib import resources
 
 import polars as pl
-import yaml
 
 from examkit.core.exceptions import CertificateError, ConfigError
 from examkit.core.i18n import t
+from examkit.core.yamltext import parse_yaml
 
 PARTS = ("year", "level_code", "province_code", "site_code", "serial")
 
@@ -47,7 +47,7 @@ class Province:
 def provinces() -> tuple[Province, ...]:
     """The GB/T 2260 province-level codes shipped in ``examkit/data/provinces.yaml``."""
     text = resources.files("examkit.data").joinpath("provinces.yaml").read_text(encoding="utf-8")
-    return tuple(Province(**{k: str(v) for k, v in p.items()}) for p in yaml.safe_load(text))
+    return tuple(Province(**{k: str(v) for k, v in p.items()}) for p in parse_yaml(text))
 
 
 @cache

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from examkit.core.yamltext import parse_yaml
 
 LANGS = ("zh", "en")
 _lang = os.environ.get("EXAMKIT_LANG", "zh") if os.environ.get("EXAMKIT_LANG") in LANGS else "zh"
@@ -36,7 +36,7 @@ def catalog() -> dict[str, dict[str, str]]:
         if not entry.name.endswith(".yaml"):
             continue
         topic = entry.name[: -len(".yaml")]
-        for key, texts in (yaml.safe_load(entry.read_text(encoding="utf-8")) or {}).items():
+        for key, texts in (parse_yaml(entry.read_text(encoding="utf-8")) or {}).items():
             out[f"{topic}.{key}"] = texts
     return out
 

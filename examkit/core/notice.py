@@ -21,6 +21,7 @@ import yaml
 from examkit.core.exceptions import NoticeError, os_error_text
 from examkit.core.i18n import t
 from examkit.core.money import format_yuan_plain, yuan_to_fen
+from examkit.core.yamltext import parse_yaml
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -276,7 +277,7 @@ def _load(year: int) -> Notice:
     path = _notice_file(year)
     source = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise NoticeError(t("notice.cannot_read", file=source, error=os_error_text(exc))) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

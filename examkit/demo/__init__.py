@@ -24,7 +24,7 @@ from examkit.demo.grading import grade_demo
 from examkit.demo.payments import PAYMENT_HEADERS, payment_rows
 from examkit.demo.publicity import publicize_demo
 from examkit.run.runner import run
-from examkit.settings.params import load_settings
+from examkit.settings.params import batch_params_files, load_settings
 from examkit.settings.resources import default_params_dir
 from examkit.settings.rubrics import load_rubric
 
@@ -102,7 +102,7 @@ def run_demo(
     workdir = Path(workdir).resolve()
     params_dir = prepare_project(workdir)
     write_demo(workdir / "data" / "demo", seed=seed, params_dir=params_dir)
-    files = sorted(params_dir.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].yaml"))
+    files = batch_params_files(params_dir)
     if batches:
         files = [f for f in files if f.stem in batches]
     return run(files, out or workdir / "outputs", jobs=jobs, progress=progress, fresh_kernels=fresh_kernels)

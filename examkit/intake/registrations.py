@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +25,7 @@ from examkit.intake.registration_model import (
     FILE_SUFFIXES,
     KIND,
     REG_SCHEMA,
+    Context,
     Registrations,
     _required,
     make_context,
@@ -31,13 +33,13 @@ from examkit.intake.registration_model import (
 from examkit.io.tables import read_table
 from examkit.settings.columns import columns_for
 
-# --------------------------------------------------------------------------- the result
+# One file read and checked: ``check_file`` itself, or the input store's copy of what it returns.
+FileCheck = Callable[[Path, Context, dict, tuple[str, ...]], Registrations]
 
 
-# --------------------------------------------------------------------------- what rows are checked against
-
-
-# --------------------------------------------------------------------------- loading
+def check_file(path: Path, ctx: Context, mapping: dict, required: tuple[str, ...]) -> Registrations:
+    """Read one registrations file and check its rows against ``ctx`` (``mapping``: every kind's columns)."""
+    return check_table(read_table(path, KIND, mapping), ctx, mapping[KIND], required)
 
 
 def load_registrations(
@@ -49,6 +51,7 @@ def load_registrations(
     prior_passes: pl.DataFrame | None = None,
     columns: dict | None = None,
     params_dir: str | os.PathLike | None = None,
+    check: FileCheck = check_file,
 ) -> Registrations:
     """Read and validate one registrations file (xlsx, or csv in UTF-8/BOM/GBK).
 
@@ -56,15 +59,14 @@ def load_registrations(
     filing, teacher-training and exam-site rules. ``batch``: the batch this file is for (rows of
     another batch are errors). ``prior_passes``: earlier passes (``id_number``, ``level``, optional
     ``batch``) for the "already passed" warning. ``columns``: the column mapping (default
-    ``columns.yaml`` of ``params_dir``). Raises ``InputError`` when the file is unusable.
+    ``columns.yaml`` of ``params_dir``). ``check``: how one file is read and checked (the input store passes
+    its own). Raises ``InputError`` when the file is unusable.
     """
     mapping = columns or columns_for(params_dir)
-    table = read_table(Path(path), KIND, mapping)
     ctx = make_context(
         notice=notice, batch=batch, schools=schools, prior_passes=prior_passes, params_dir=params_dir, columns=mapping
     )
-    required = _required(params_dir, mapping)
-    return check_table(table, ctx, mapping[KIND], required)
+    return check(Path(path), ctx, mapping, _required(params_dir, mapping))
 
 
 def load_registrations_dir(
@@ -76,6 +78,7 @@ def load_registrations_dir(
     prior_passes: pl.DataFrame | None = None,
     columns: dict | None = None,
     params_dir: str | os.PathLike | None = None,
+    check: FileCheck = check_file,
 ) -> Registrations:
     """Every registrations file in ``folder`` (the year so far), validated and concatenated.
 
@@ -105,7 +108,7 @@ def load_registrations_dir(
             continue
         ctx = dataclasses.replace(base, expected=by_id.get(stem_batch) if stem_batch else None)
         try:
-            parts.append(check_table(read_table(f, KIND, mapping), ctx, mapping[KIND], required))
+            parts.append(check(f, ctx, mapping, required))
         except InputError as exc:
             unusable.append(Finding(str(f), None, None, None, "unusable_file", ERROR, str(exc)))
     frame = pl.concat([p.frame for p in parts]) if parts else pl.DataFrame(schema=REG_SCHEMA)
@@ -165,9 +168,3 @@ def registration_files(folder: Path) -> list[Path]:
         for f in folder.iterdir()
         if f.is_file() and f.suffix.lower() in FILE_SUFFIXES and not f.name.startswith(("~$", "."))
     )
-
-
-# --------------------------------------------------------------------------- the checks
-
-
-# --------------------------------------------------------------------------- notebooks

@@ -14,7 +14,7 @@ import polars as pl
 from examkit.core.findings import Finding
 from examkit.core.i18n import t
 from examkit.intake.registration_model import Registrations
-from examkit.intake.registrations import load_registrations, load_registrations_dir
+from examkit.intake.registrations import FileCheck, check_file, load_registrations, load_registrations_dir
 from examkit.settings.columns import columns_for
 
 WHERE_MAX = 30  # rows listed per problem in the report; more are counted, not listed
@@ -26,18 +26,18 @@ def validate_path(
     schools: pl.DataFrame | None = None,
     prior_passes: pl.DataFrame | None = None,
     params_dir: str | os.PathLike | None = None,
+    check: FileCheck = check_file,
 ) -> Registrations:
     """Validate a registrations file, or every registrations file of a folder.
 
-    ``prior_passes`` (``id_number, level, batch``) enables the "already passed" warning.
+    ``prior_passes`` (``id_number, level, batch``) enables the "already passed" warning; ``check``: how one
+    file is read and checked (the input store passes its own).
     """
     p = Path(path)
-    columns = columns_for(params_dir)
+    kw = {"schools": schools, "prior_passes": prior_passes, "columns": columns_for(params_dir), "check": check}
     if p.is_dir():
-        return load_registrations_dir(
-            p, schools=schools, prior_passes=prior_passes, columns=columns, params_dir=params_dir
-        )
-    return load_registrations(p, schools=schools, prior_passes=prior_passes, columns=columns, params_dir=params_dir)
+        return load_registrations_dir(p, params_dir=params_dir, **kw)
+    return load_registrations(p, params_dir=params_dir, **kw)
 
 
 def format_text(findings: Iterable[Finding]) -> str:

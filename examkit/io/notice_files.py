@@ -17,6 +17,7 @@ import yaml
 from examkit.core.exceptions import ConfigError, NoticeError
 from examkit.core.i18n import t
 from examkit.core.notice import _parse
+from examkit.core.yamltext import parse_yaml
 
 THEORY_PREFIX = "#[theory] "  # template lines kept (without the prefix) only for levels with a theory paper
 TEMPLATE_FIELDS = ("batch", "name_zh", "level", "year")
@@ -55,7 +56,7 @@ def notice_yaml(notice_dict: dict) -> str:
     )
     tail = yaml.safe_dump({"source": source}, allow_unicode=True, sort_keys=False) if "source" in notice_dict else ""
     text = f"{header}\n{body}batches:\n{batches}{tail}"
-    if yaml.safe_load(text) != notice_dict:  # the flow layout must not change a value
+    if parse_yaml(text) != notice_dict:  # the flow layout must not change a value
         raise AssertionError("notice YAML does not round-trip")
     return text
 
@@ -85,7 +86,7 @@ def render_params(template_text: str, batch: dict, notice_dict: dict) -> str:
     except (KeyError, ValueError) as exc:
         raise ConfigError(t("notice_import.bad_template", error=repr(exc), fields=", ".join(TEMPLATE_FIELDS))) from None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = parse_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(
             t("notice_import.bad_template", error=str(exc).splitlines()[0], fields=", ".join(TEMPLATE_FIELDS))
@@ -101,7 +102,7 @@ def _check_loadable(notice_dict: dict, text: str) -> None:
     for key in ("issuer", "issued_on"):
         if key not in notice_dict:
             raise NoticeError(t("notice_import.notice_incomplete", year=notice_dict.get("year", "?"), key=key))
-    _parse(yaml.safe_load(text))
+    _parse(parse_yaml(text))
 
 
 def _write_new(path: Path, text: str) -> bool:

@@ -25,10 +25,9 @@ from examkit.notebook.open import FIXTURE, FIXTURE_BATCH, fixture_dir, open_batc
 from examkit.report.batch_info import batch_summary
 from examkit.report.tables import table
 from examkit.session.batch import BatchSession
-from examkit.settings.params import load_batch_params
+from examkit.settings.params import batch_params_files, load_batch_params
 from examkit.settings.resources import default_params_dir
 
-BATCH_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9].yaml"  # params/YYYY-NN.yaml, as `examkit run` and the demo find them
 CARRIED = ("grader",)  # what the notebook's opening cell passed that a new batch keeps
 
 _ERROR = '<span style="color:#b00020">{}</span>'
@@ -60,7 +59,7 @@ def batch_choices(params_dir: str | Path | None = None, lang: str | None = None)
     if fixture_dir().is_dir():
         choices.append(BatchChoice(t("session.picker_fixture", lang, batch=FIXTURE_BATCH), FIXTURE, FIXTURE_BATCH))
     problems: list[str] = []
-    for f in sorted(folder.glob(BATCH_FILES)):
+    for f in batch_params_files(folder):
         try:
             values = load_batch_params(f).values
         except ExamkitError as exc:

@@ -123,6 +123,12 @@ class WorkerPool:
             self._all.append(w)
         return w
 
+    def start(self) -> None:
+        """Start every worker now, so they warm up while the caller does other work."""
+        for _ in range(self._idle.qsize()):
+            w = self._idle.get()
+            self._idle.put(w or self._new())
+
     def run(self, spec: dict, timeout: float) -> dict:
         """Run one spec on a free worker; a worker that died under it is replaced and the spec retried once."""
         w = self._idle.get() or self._new()

@@ -20,6 +20,7 @@ from examkit.report.run_records import write_run_record
 from examkit.run.kernel import ensure_kernel
 from examkit.run.pool import WorkerDied, WorkerPool
 from examkit.run.worker import remove_outputs
+from examkit.session.ingest import ingest
 from examkit.settings.params import BatchParams, load_batch_params
 from examkit.settings.resources import NOTEBOOKS, notebooks_dir
 
@@ -142,6 +143,9 @@ def run(
     results: list[JobResult] = []
     warm = None if fresh_kernels else WorkerPool(kernel, max(1, min(jobs, len(tasks))))
     try:
+        if warm is not None:
+            warm.start()  # the kernels import while this process fills the input store
+        ingest(params_files)  # each input checked once here; a batch that fails shows why in its reports
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
             futures = [
                 threads.submit(_run_one, b, nb, out, kernel, pdf, timeout)

@@ -16,7 +16,7 @@ from examkit.analysis.fees import Reconciliation, reconcile
 from examkit.core.exceptions import ConfigError
 from examkit.core.i18n import t
 from examkit.core.notice import Batch, Notice, notice_for_batch
-from examkit.intake.payments import RECEIPT_SCHEMA, load_payments
+from examkit.intake.payments import RECEIPT_SCHEMA
 from examkit.intake.registration_model import Registrations, empty_registrations
 from examkit.intake.registrations import (
     excluded_per_batch,
@@ -24,7 +24,7 @@ from examkit.intake.registrations import (
     load_registrations_dir,
     unreadable_files,
 )
-from examkit.session.fee_inputs import load_results, load_schools_frame
+from examkit.session.fee_inputs import load_results
 from examkit.session.year import session_inputs, theory_correctness
 from examkit.settings.columns import columns_for
 from examkit.settings.notices import use_project_notices
@@ -32,6 +32,7 @@ from examkit.settings.policy import load_bill_absent
 from examkit.settings.prices import load_prices
 from examkit.settings.rubrics import load_rubric
 from examkit.store.gradebook import Gradebook
+from examkit.store.inputs import InputStore
 from examkit.store.scores import prepare_gradebook
 
 
@@ -45,6 +46,16 @@ class BatchSession:
 
     def __post_init__(self) -> None:
         use_project_notices(self.settings_dir)  # notices imported into the params folder (params/notices/)
+
+    @cached_property
+    def store(self) -> InputStore:
+        """Where this project's inputs are kept once checked (``store/`` beside ``params/``; the ``store``
+        parameter or ``$EXAMKIT_STORE`` override it)."""
+        root = self.path("store")
+        if root is not None:
+            return InputStore(root, self.settings_dir)
+        project = self.settings_dir.parent if self.settings_dir else None
+        return InputStore.for_project(project, self.settings_dir)
 
     @cached_property
     def notice(self) -> Notice:
@@ -116,6 +127,7 @@ class BatchSession:
             gradebook=self.path("gradebook"),
             scores=self.path("scores"),
             params_dir=self.settings_dir,
+            store=self.store,
         )
 
     @property
@@ -136,7 +148,7 @@ class BatchSession:
     @cached_property
     def batch_theory_correct(self):
         """Per-question theory correctness (``candidate_no, question_id, correct``) for KR-20, or None."""
-        return theory_correctness(self.path("theory_key"), self.path("theory_responses"), self.settings_dir)
+        return theory_correctness(self.path("theory_key"), self.path("theory_responses"), self.settings_dir, self.store)
 
     @property
     def analytics_policy(self):
@@ -172,7 +184,7 @@ class BatchSession:
             raise ConfigError(t("fees.no_registrations"))
         payments_path = self.path("payments")
         if payments_path is not None and payments_path.is_file():
-            pay = load_payments(payments_path, columns_for(self.settings_dir))
+            pay = self.store.payments(payments_path)
             receipts, findings = pay.frame, pay.findings
         else:
             receipts, findings = pl.DataFrame(schema=RECEIPT_SCHEMA), []
@@ -206,6 +218,7 @@ class BatchSession:
             prior_passes=self._prior_passes(),
             columns=columns_for(self.settings_dir),
             params_dir=self.settings_dir,
+            check=self.store.registrations_check(),
         )
 
     def _load_year_registrations(self) -> Registrations:
@@ -220,6 +233,7 @@ class BatchSession:
             upto=self.batch_id,
             columns=columns_for(self.settings_dir),
             params_dir=self.settings_dir,
+            check=self.store.registrations_check(),
         )
 
     def _prior_passes(self) -> pl.DataFrame | None:
@@ -242,7 +256,7 @@ class BatchSession:
     def schools(self) -> pl.DataFrame | None:
         """The schools list (parameter ``schools``), read once for the registrations and the fees; None without one."""
         path = self.path("schools")
-        return load_schools_frame(path, self.settings_dir) if path else None
+        return self.store.schools(path) if path else None
 
     @property
     def lang(self) -> str:

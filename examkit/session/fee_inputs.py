@@ -17,9 +17,9 @@ from examkit.intake.registrations import (
     load_registrations_dir,
     unreadable_files,
 )
-from examkit.intake.schools import load_schools
 from examkit.settings.columns import columns_for
 from examkit.store.gradebook import Gradebook
+from examkit.store.inputs import InputStore
 
 
 def load_results(gradebook: str | os.PathLike | None, batches: tuple[str, ...]) -> pl.DataFrame | None:
@@ -52,24 +52,28 @@ def read_fee_inputs(
     *,
     notice: Notice | None = None,
     upto: str | None = None,
+    store: InputStore | None = None,
 ) -> FeeInputs:
     """Typed registrations of files or folders of batch files (folders: batch files up to ``upto``), validated.
 
     A folder's file that cannot be read is listed in ``unreadable`` (a file given by name raises ``InputError``).
+    ``store``: where each file's checked rows are kept (default: checked every time).
     """
+    store = store or InputStore(None, params_dir)
+    check = store.registrations_check()
     columns = columns_for(params_dir)
-    school_frame = load_schools_frame(schools, params_dir) if schools else None
+    school_frame = store.schools(schools) if schools else None
     frames, excluded, unreadable = [], {}, []
     total = 0
     for path in registrations:
         p = Path(path)
         if p.is_dir():
             loaded = load_registrations_dir(
-                p, schools=school_frame, notice=notice, upto=upto, columns=columns, params_dir=params_dir
+                p, schools=school_frame, notice=notice, upto=upto, columns=columns, params_dir=params_dir, check=check
             )
             unreadable += unreadable_files(loaded, notice)
         else:
-            loaded = load_registrations(p, schools=school_frame, columns=columns, params_dir=params_dir)
+            loaded = load_registrations(p, schools=school_frame, columns=columns, params_dir=params_dir, check=check)
         frames.append(loaded.frame)
         total += loaded.excluded.height
         for batch, n in excluded_per_batch(loaded, notice).items():
@@ -86,8 +90,3 @@ def load_inputs(
     """Typed registrations (files or folders of batch files), the schools frame, and how many rows failed validation."""
     got = read_fee_inputs(registrations, schools, params_dir)
     return got.registrations, got.schools, got.excluded
-
-
-def load_schools_frame(path: str | os.PathLike, params_dir: str | os.PathLike | None = None) -> pl.DataFrame:
-    """The typed schools list (``examkit.intake.schools.load_schools``) with the column mapping of ``params_dir``."""
-    return load_schools(path, columns_for(params_dir))

@@ -28,13 +28,11 @@ from examkit.intake.registrations import (
     load_registrations_dir,
     unreadable_files,
 )
-from examkit.intake.scoresheet import read_scores
-from examkit.intake.theory import score_responses
-from examkit.intake.theory_key import load_key
 from examkit.io.tables import read_table
 from examkit.settings.policy import load_partial_credit, load_policy
 from examkit.settings.rubrics import load_rubric
 from examkit.store.gradebook import Gradebook
+from examkit.store.inputs import InputStore
 
 RESULTS_SCHEMA = {"candidate_no": pl.String, "batch": pl.String, "status": pl.String, "total": pl.Float64}
 
@@ -77,10 +75,18 @@ def load_registration_files(
 
 
 def read_registration_files(
-    paths: Sequence[Path], schools: Path | None = None, params_dir: Path | None = None, upto: str | None = None
+    paths: Sequence[Path],
+    schools: Path | None = None,
+    params_dir: Path | None = None,
+    upto: str | None = None,
+    store: InputStore | None = None,
 ) -> tuple[pl.DataFrame, list[str], list[UnreadableFile], pl.DataFrame]:
     """``load_registration_files``, the files of its folders that could not be read, and the rows validation
-    left out (``candidate_no``, ``message``: why; a score sheet's row for one of them is named with it)."""
+    left out (``candidate_no``, ``message``: why; a score sheet's row for one of them is named with it).
+    ``store``: where each file's checked rows are kept (default: checked every time)."""
+    store = store or InputStore(None, params_dir)
+    check = store.registrations_check()
+    school_frame = store.schools(schools) if schools is not None else None
     dirs = [p.resolve() for p in paths if p.is_dir()]
     frames, notes, unreadable, left_out = [], [], [], []
     seen: set[Path] = set()
@@ -90,9 +96,9 @@ def read_registration_files(
             continue
         seen.add(key)
         if p.is_dir():
-            loaded = load_registrations_dir(p, schools=schools, upto=upto, params_dir=params_dir)
+            loaded = load_registrations_dir(p, schools=school_frame, upto=upto, params_dir=params_dir, check=check)
         else:
-            loaded = load_registrations(p, schools=schools, params_dir=params_dir)
+            loaded = load_registrations(p, schools=school_frame, params_dir=params_dir, check=check)
         frames.append(loaded.frame)
         left_out.append(loaded.excluded.select("candidate_no", "message"))
         excluded = _count(getattr(loaded, "excluded", None))
@@ -146,6 +152,7 @@ def from_item_sheet(
     registered: pl.Series,
     params_dir: Path | None = None,
     excluded: pl.DataFrame | None = None,
+    store: InputStore | None = None,
 ) -> BatchResults:
     """Results and item marks from a paper score sheet (one column per rubric item), read only.
 
@@ -154,7 +161,7 @@ def from_item_sheet(
     says why) is left out and becomes a finding; any other error in the sheet raises ``ValidationFailed``.
     """
     rubric = load_rubric(notice_for_batch(batch).batch(batch).level, params_dir)
-    sheet = read_scores(path, batch, rubric, registered, params_dir=params_dir)
+    sheet = (store or InputStore(None, params_dir)).score_sheet(path, batch, rubric, registered)
     errors = [f for f in sheet.findings if f.severity == ERROR and f.rule != "scores.unknown_candidate"]
     if errors:
         raise ValidationFailed("\n".join(f.message for f in errors[:MAX_LISTED]), errors)
@@ -211,6 +218,7 @@ def results_for(
     scores: Path | None = None,
     params_dir: Path | None = None,
     excluded: pl.DataFrame | None = None,
+    store: InputStore | None = None,
 ) -> BatchResults:
     """The batch's results: the gradebook when it has marks for it, else the score sheet, else none yet.
 
@@ -226,7 +234,7 @@ def results_for(
             full = notice_for_batch(batch).full_mark
             final, strays = final_sheet_results(scores, full, batch, registered, params_dir, excluded)
             return BatchResults(final.with_columns(pl.lit(batch).alias("batch")), None, "scores", strays)
-        return from_item_sheet(scores, batch, registered, params_dir, excluded)
+        return from_item_sheet(scores, batch, registered, params_dir, excluded, store)
     return BatchResults(pl.DataFrame(schema=RESULTS_SCHEMA), None, "none")
 
 
@@ -272,6 +280,7 @@ def load_outcomes(
     schools: Path | None = None,
     params_dir: Path | None = None,
     upto: str | None = None,
+    store: InputStore | None = None,
 ) -> Loaded:
     """Candidates of every registrations file or folder with their outcomes (batches up to ``upto``).
 
@@ -280,14 +289,16 @@ def load_outcomes(
     """
     if gradebook is not None and not gradebook.is_file():
         raise InputError(t("analytics.no_gradebook", file=str(gradebook)), file=str(gradebook))
-    regs, notes, unreadable, excluded = read_registration_files(list(registrations), schools, params_dir, upto)
+    regs, notes, unreadable, excluded = read_registration_files(list(registrations), schools, params_dir, upto, store)
     by_batch = {b: regs.filter(pl.col("batch") == b).get_column("candidate_no") for b in regs["batch"].unique()}
     sheets = {_batch_of_sheet(s, by_batch, params_dir): s for s in scores}
     policy = load_policy(notice_for_batch(min(by_batch)), params_dir)
 
     def fetch(b: str, registered: pl.Series) -> BatchResults:
         sheet = sheets.get(b)
-        return results_for(b, registered, gradebook=gradebook, scores=sheet, params_dir=params_dir, excluded=excluded)
+        return results_for(
+            b, registered, gradebook=gradebook, scores=sheet, params_dir=params_dir, excluded=excluded, store=store
+        )
 
     loaded = _assemble(regs, policy, notes, fetch)
     loaded.unreadable = unreadable
@@ -316,6 +327,7 @@ def session_inputs(
     gradebook: str | os.PathLike | None,
     scores: str | os.PathLike | None,
     params_dir: str | os.PathLike | None,
+    store: InputStore | None = None,
 ) -> Loaded:
     """What the pass-rate report needs: the year so far (batches up to ``batch``) with outcomes and item marks.
 
@@ -325,12 +337,14 @@ def session_inputs(
     paths = [Path(p) for p in (registrations_dir, registrations) if p and Path(p).exists()]
     pdir = Path(params_dir) if params_dir else None
     school_file = Path(schools) if schools and Path(schools).exists() else None
-    regs, notes, unreadable, excluded = read_registration_files(paths, school_file, pdir, upto=batch)
+    regs, notes, unreadable, excluded = read_registration_files(paths, school_file, pdir, batch, store)
     gb = Path(gradebook) if gradebook else None
     sc = Path(scores) if scores else None
 
     def fetch(b: str, registered: pl.Series) -> BatchResults:
-        return results_for(b, registered, gradebook=gb, scores=sheet_for(sc, b), params_dir=pdir, excluded=excluded)
+        return results_for(
+            b, registered, gradebook=gb, scores=sheet_for(sc, b), params_dir=pdir, excluded=excluded, store=store
+        )
 
     loaded = _assemble(regs, load_policy(notice_for_batch(batch), pdir), notes, fetch)
     loaded.unreadable = unreadable  # named at the top of the report: those batches are unknown, not empty
@@ -338,12 +352,15 @@ def session_inputs(
 
 
 def theory_correctness(
-    key: str | os.PathLike | None, responses: str | os.PathLike | None, params_dir: str | os.PathLike | None = None
+    key: str | os.PathLike | None,
+    responses: str | os.PathLike | None,
+    params_dir: str | os.PathLike | None = None,
+    store: InputStore | None = None,
 ) -> pl.DataFrame | None:
     """Per-question right/wrong of the theory paper (``candidate_no, question_id, correct``) for KR-20,
     scored read-only from the answer key and the responses export; None when either file is missing."""
     if not key or not responses or not Path(key).is_file() or not Path(responses).is_file():
         return None
 
-    scored = score_responses(responses, load_key(key), partial_credit=load_partial_credit(params_dir))
+    scored = (store or InputStore(None, params_dir)).theory(key, responses, load_partial_credit(params_dir))
     return scored.correctness()

@@ -10,9 +10,8 @@ import yaml
 
 from examkit.core.exceptions import ConfigError, os_error_text
 from examkit.core.i18n import t
+from examkit.core.yamltext import parse_yaml
 from examkit.settings.resources import settings_file
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_columns(path: str | os.PathLike | None = None) -> dict[str, dict[str, list[str]]]:
@@ -52,7 +51,7 @@ def _columns_spec(path: str | os.PathLike | None) -> dict:
 def _parse_columns(path: str, mtime_ns: int, size: int) -> dict:
     """The parsed mapping file (cached until the file changes: every reader call needs it)."""
     try:
-        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        raw = parse_yaml(Path(path).read_text(encoding="utf-8"))
         if not isinstance(raw, dict) or not isinstance(raw.get("kinds"), dict):
             raise ValueError("no 'kinds' mapping")
     except OSError as exc:

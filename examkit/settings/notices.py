@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from examkit.core.notice import add_notice_dir
+from examkit.core.notice import add_notice_dir, notice_dirs
 from examkit.settings.resources import default_params_dir
 
 NOTICES_DIR = "notices"
@@ -23,6 +23,9 @@ def notices_dir(params_dir: str | os.PathLike) -> Path:
 
 def use_project_notices(params_dir: str | os.PathLike | None = None) -> None:
     """Read notices from the shipped ``params/notices`` and, searched first, from ``params_dir/notices``."""
-    add_notice_dir(notices_dir(default_params_dir()))
-    if params_dir is not None:
-        add_notice_dir(notices_dir(params_dir))
+    wanted = [notices_dir(params_dir)] if params_dir is not None else []
+    wanted.append(notices_dir(default_params_dir()))
+    if list(notice_dirs()[: len(wanted)]) == [w.resolve() for w in wanted]:
+        return  # already searched in this order: the notices read stay cached
+    for folder in reversed(wanted):
+        add_notice_dir(folder)

@@ -10,6 +10,7 @@ import yaml
 
 from examkit.core.exceptions import ConfigError, os_error_text
 from examkit.core.i18n import t
+from examkit.core.yamltext import parse_yaml
 from examkit.settings.resources import settings_file
 
 # Parameters whose values are paths; relative ones are resolved against the project folder.
@@ -30,7 +31,7 @@ def read_yaml(path: str | os.PathLike) -> dict:
     """A YAML mapping from ``path``, or ``ConfigError`` naming the file."""
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = parse_yaml(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(t("config.cannot_read", file=str(p), error=os_error_text(exc))) from None
     except yaml.YAMLError as exc:
@@ -54,6 +55,14 @@ class BatchParams:
     def notebook_parameters(self) -> dict:
         """What papermill injects: plain strings, numbers and booleans only."""
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.values.items()}
+
+
+BATCH_FILES = "[0-9][0-9][0-9][0-9]-[0-9][0-9].yaml"  # params/YYYY-NN.yaml: one batch's parameters
+
+
+def batch_params_files(folder: str | os.PathLike) -> list[Path]:
+    """The batch parameters files of a params folder (``YYYY-NN.yaml``), in batch order."""
+    return sorted(Path(folder).glob(BATCH_FILES))
 
 
 def project_dir_of(params_file: Path) -> Path:
