@@ -24,6 +24,7 @@ PATH_KEYS = (
     "settings_dir",
     "theory_key",
     "theory_responses",
+    "store",
 )
 
 
