@@ -145,7 +145,10 @@ def run(
     try:
         if warm is not None:
             warm.start()  # the kernels import while this process fills the input store
-        ingest(params_files)  # each input checked once here; a batch that fails shows why in its reports
+        try:
+            ingest(params_files)  # each input checked once here; a batch that fails shows why in its reports
+        except Exception as exc:  # a bug in reading must not stop the run: each notebook meets it and says where
+            notes.append(t("run.ingest_failed", error=f"{type(exc).__name__}: {exc}"))
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
             futures = [
                 threads.submit(_run_one, b, nb, out, kernel, pdf, timeout)

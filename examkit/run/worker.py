@@ -23,6 +23,8 @@ WARM_IMPORTS = (
     "import examkit.report.passrates, examkit.report.fee_statement, examkit.report.fee_charts\n"
     "import examkit.report.grading, examkit.report.grading_tables, examkit.report.publicity\n"
     "import examkit.report.batch_info, examkit.report.validation\n"
+    # the first chart drawn in a process starts vl-convert's JavaScript engine (~1 s): do it while idle
+    "vl_convert.vegalite_to_svg({'mark': 'point', 'data': {'values': []}})\n"
 )
 # Run before each notebook in a warm kernel: a new IPython session (namespace, history and the
 # execution counter), the notebook's folder as working directory, polars' display defaults, and
@@ -119,7 +121,9 @@ class WarmKernel:
         run_sync(self.km.start_kernel)(env={**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
         self.kc = BlockingKernelClient()
         self.kc.load_connection_info(self.km.get_connection_info())
-        self.kc.start_channels()
+        # No heartbeat: on a busy machine a late beat reads as "kernel died" (and the worker gave up on a
+        # healthy kernel); whether the kernel lives is asked of its process instead (``alive``).
+        self.kc.start_channels(hb=False)
         self.kc.wait_for_ready(timeout=120)
         self.started += 1
         self._run_code(WARM_IMPORTS)
