@@ -131,7 +131,7 @@ _FILL = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import examkit.store.entries as entries
+    from examkit.store import entries
     from examkit.intake.registrations import load_registrations_dir
     from examkit.store.inputs import InputStore
 
@@ -206,3 +206,27 @@ def test_without_a_root_nothing_is_written(folder, tmp_path, monkeypatch):
     _load(folder, store)
     assert store.stats.builds == 0 and not (tmp_path / "store").exists()
     assert isinstance(store.schools(folder.parent / "schools.xlsx"), pl.DataFrame)
+
+
+def test_a_large_file_is_hashed_once_unless_its_stat_changes_or_is_too_recent(tmp_path, monkeypatch):
+    from examkit.store import entries
+
+    data = tmp_path / "big.csv"
+    data.write_bytes(b"a,b\n" * 1000)
+    old = time.time() - 60
+    os.utime(data, (old, old))
+    hashed: list[Path] = []
+    real = entries.file_digest
+    monkeypatch.setattr(entries, "file_digest", lambda p: hashed.append(Path(p)) or real(p))
+    root = tmp_path / "store"
+    first = InputStore(root).digest(data)
+    entries._DIGESTS.clear()  # as a new process
+    assert InputStore(root).digest(data) == first
+    assert hashed == [data], "the second process trusts the note: same size, mtime and inode"
+    data.write_bytes(b"a,b\n" * 999 + b"x,y\n")  # same size, new content, mtime now
+    entries._DIGESTS.clear()
+    changed = InputStore(root).digest(data)
+    assert changed != first and changed == real(data)
+    entries._DIGESTS.clear()
+    InputStore(root).digest(data)
+    assert len(hashed) == 3, "a note taken within two seconds of the file's mtime is not trusted"

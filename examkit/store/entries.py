@@ -34,8 +34,9 @@ MANIFEST = "manifest.json"
 FORMAT = 1  # bump when the entry layout changes: older entries are then simply not found
 _TMP = ".tmp"
 STALE_TMP_S = 3600.0  # a half-written entry older than this is from a killed writer
-# content hashes of this process, by path, size and mtime (as git's index does): a file is hashed once
-_DIGESTS: dict[tuple[str, int, int], str] = {}
+# content hashes of this process, by path, size, mtime and inode: a file is hashed once
+_DIGESTS: dict[tuple, str] = {}
+RACY_S = 2.0  # FAT's mtime resolution, the coarsest a school's USB stick may have
 
 
 @dataclasses.dataclass
@@ -58,12 +59,38 @@ class EntryStore:
         return f"{type(self).__name__}({str(self.root)!r})"
 
     def digest(self, path: Path) -> str:
-        """The content hash of ``path`` (remembered for this process while size and mtime are unchanged)."""
+        """The content hash of ``path``, remembered while its size, mtime and inode are unchanged (in this
+        process, and in the store's ``digests/`` as git's index does, so a large file is not re-read)."""
         st = path.stat()
-        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-        if key not in _DIGESTS:
-            _DIGESTS[key] = file_digest(path)
-        return _DIGESTS[key]
+        ident = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+        if ident not in _DIGESTS:
+            _DIGESTS[ident] = self._known_digest(ident) or self._new_digest(path, ident)
+        return _DIGESTS[ident]
+
+    def _digest_note(self, ident: tuple) -> Path | None:
+        return self.root / "digests" / f"{new_hash(ident[0].encode()).hexdigest()}.json" if self.root else None
+
+    def _known_digest(self, ident: tuple) -> str | None:
+        note = self._digest_note(ident)
+        try:
+            known = json.loads(note.read_text(encoding="utf-8")) if note else None
+        except (OSError, ValueError):
+            return None
+        # a note written within RACY_S of the file's mtime may predate a change in the same clock tick
+        if not known or known.get("ident") != list(ident) or known["noted_ns"] - ident[2] < RACY_S * 1e9:
+            return None
+        return str(known["digest"])
+
+    def _new_digest(self, path: Path, ident: tuple) -> str:
+        digest = file_digest(path)
+        note = self._digest_note(ident)
+        if note is not None:
+            with contextlib.suppress(OSError):
+                note.parent.mkdir(parents=True, exist_ok=True)
+                tmp = note.with_name(f"{note.name}.{uuid.uuid4().hex}.part")
+                tmp.write_text(json.dumps({"ident": list(ident), "digest": digest, "noted_ns": time.time_ns()}))
+                os.replace(tmp, note)
+        return digest
 
     def key(self, kind: str, files: Sequence[Path], context: str) -> str:
         h = new_hash()

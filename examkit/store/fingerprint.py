@@ -26,9 +26,9 @@ _RULE_CODE = ("core", "settings", "io", "intake", "messages")
 _CHUNK = 1 << 20
 
 
-def new_hash() -> hashlib.blake2b:
+def new_hash(data: bytes = b"") -> hashlib.blake2b:
     """The hash every fingerprint uses (BLAKE2b, 128 bits)."""
-    return hashlib.blake2b(digest_size=16)
+    return hashlib.blake2b(data, digest_size=16)
 
 
 def file_digest(path: str | os.PathLike) -> str:
