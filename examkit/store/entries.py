@@ -95,8 +95,8 @@ class EntryStore:
     def key(self, kind: str, files: Sequence[Path], context: str) -> str:
         h = new_hash()
         h.update(f"{FORMAT}:{kind}:{context}".encode())
-        for f in files:
-            h.update(self.digest(Path(f)).encode())
+        for f in files:  # the path too: findings and frames name the file they came from
+            h.update(f"{Path(f).resolve()}\0{self.digest(Path(f))}".encode())
         return h.hexdigest()
 
     def fetch(self, kind: str, files: Sequence[str | os.PathLike], context: str, build: Callable[[], T]) -> T:
