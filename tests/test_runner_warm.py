@@ -1,8 +1,8 @@
 """Warm kernels are proven, not assumed: the same batches rendered in fresh kernels give the same reports.
 
 The whole-year run (``rendered_demo``) goes through two warm workers, each running about twenty
-notebooks in one kernel. Batches late in that run (2023-08 is double-marked, 2023-13 has the
-theory paper) are rendered again with one fresh kernel per notebook and compared byte for byte,
+notebooks in one kernel. Reports late in that run (2023-08 is double-marked, 2023-13 has the theory
+paper; every kind of notebook once) are rendered again with one fresh kernel each and compared byte for byte,
 with only the clock masked (the time a report was started, its run time) and the random id papermill
 gives the cell it injects.
 """
@@ -23,8 +23,7 @@ from examkit.run.worker import WarmKernel, execute_one
 
 pytestmark = pytest.mark.slow
 
-BATCHES = ("2023-08", "2023-13")
-NOTEBOOKS = ("grading", "pass_rates", "fees")
+REPORTS = (("2023-08", "grading"), ("2023-13", "grading"), ("2023-13", "pass_rates"), ("2023-13", "fees"))
 _CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}|Z)?")
 # the footer's run time in seconds (a clock reading too), and the id papermill gives its injected
 # parameters cell (random in every run, fresh or warm: it names a cell, it shows nothing)
@@ -43,12 +42,11 @@ def test_clock_mask_hides_times_and_nothing_else() -> None:
     assert _masked(footer) == '<div id="cell-id"><b>批次</b>：2023-13</li><li><b>运行用时（秒）</b>：<seconds></li>'
 
 
-@pytest.mark.parametrize("batch", BATCHES)
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
+@pytest.mark.parametrize(("batch", "notebook"), REPORTS)
 def test_warm_and_fresh_kernels_render_the_same_report(tmp_path_factory, demo_outputs, batch, notebook) -> None:
     if os.environ.get("EXAMKIT_REPORTS_DIR"):
         pytest.skip("checking a given outputs folder: there is no run of ours to compare")
-    fresh = rendered_demo.fresh_rerun(tmp_path_factory, BATCHES)
+    fresh = rendered_demo.fresh_rerun(tmp_path_factory, REPORTS)
     warm_html = (demo_outputs / batch / f"{notebook}.html").read_text(encoding="utf-8")
     fresh_html = (fresh / batch / f"{notebook}.html").read_text(encoding="utf-8")
     assert len(warm_html) > 10_000  # a real report, not an error page
