@@ -43,13 +43,22 @@ def stage(name: str, stages: dict[str, float]):
         stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
 
 
+def load_registrations_frame(paths: list[Path], schools: Path | None = None):
+    """Validated, typed registrations (files or folders) as ``examkit fees`` loads them (no store)."""
+    from examkit.session.fee_inputs import read_fee_inputs
+
+    return read_fee_inputs(paths, schools).registrations
+
+
 def digest(frame) -> str:
     """Rows and an order-independent hash of ``frame``'s rows (text columns compared as text): equal frames,
     equal digests. Works on the frame in place, so it adds little memory."""
     import numpy as np
     import polars as pl
 
-    cols = [pl.col(c).cast(pl.String) if frame.schema[c] in (pl.Categorical, pl.Enum) else pl.col(c) for c in frame.columns]
+    cols = [
+        pl.col(c).cast(pl.String) if frame.schema[c] in (pl.Categorical, pl.Enum) else pl.col(c) for c in frame.columns
+    ]
     hashes = frame.select(pl.struct(cols).hash(seed=0).alias("h")).get_column("h").to_numpy()
     return f"{frame.height}:{int(np.sum(hashes, dtype=np.uint64)):016x}"
 
