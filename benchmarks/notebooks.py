@@ -132,21 +132,23 @@ def year_run(workdir: Path, out: Path, jobs: int = 2, fresh: bool = False) -> di
 
 
 def measure(work: Path, repeats: int, fresh: bool = True, log=print) -> dict:
-    """Everything of section 2 of RESULTS.md: per round one bare papermill run, then the year (warm runner);
-    then, once, the year with fresh kernels (``fresh``)."""
+    """Everything of section 2 of RESULTS.md: the year (warm runner) ``repeats`` times, with one bare papermill
+    run before the first and after each (median of all); then, once, the year with fresh kernels (``fresh``)."""
     work.mkdir(parents=True, exist_ok=True)
     project = work / "project"
     log("  notebooks: preparing the demo project (params + generated data, untimed)")
     prep = prepare_project(project)
     empty = write_empty_notebook(work / "empty.ipynb")
     bare, years = [], []
-    for i in range(repeats):
-        bare.append(bare_runs(empty, work / f"out-bare-{i}", 1))
+    for i in range(repeats):  # a bare run just before and just after each year run
+        if not bare:
+            bare.append(bare_runs(empty, work / "out-bare", 1))
         y = year_run(project, work / f"out-year-{i}")
         years.append(y)
+        bare.append(bare_runs(empty, work / "out-bare", 1))
         log(
-            f"  notebooks run {i + 1}/{repeats}: bare papermill {bare[-1]:.1f}s, year --jobs 2 {y['seconds']:.1f}s "
-            f"(exit {y['exit']}, {y['reports']} reports)"
+            f"  notebooks run {i + 1}/{repeats}: bare papermill {bare[-2]:.1f}s / {bare[-1]:.1f}s, "
+            f"year --jobs 2 {y['seconds']:.1f}s (exit {y['exit']}, {y['reports']} reports)"
         )
     good = [y["seconds"] for y in years if y["exit"] == 0]
     out: dict = {

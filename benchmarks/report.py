@@ -397,20 +397,24 @@ def _notebooks(nb: dict) -> list[str]:
         f"{nb.get('notebooks') or 39} notebooks (grading, pass_rates, fees of each batch) in the warm runner, "
         "which first fills the project's input store; the store and the reports are removed before each run, so "
         "every run validates the year's inputs once. Timed as a whole from the shell (process start to exit). "
-        "In each round it runs right after one bare papermill run (a fresh process: papermill starts a kernel "
-        f"and runs an import-only notebook: `{'; '.join(nb.get('imports', []))}`).",
+        "Each year run is bracketed by bare papermill runs (each a fresh process: papermill starts a kernel "
+        "and runs an import-only notebook; the median of them all is the unit). The notebook imports what the "
+        f"report notebooks import: `{'; '.join(nb.get('imports', []))}`.",
         "",
         "| run | seconds | exit | reports | load average after |",
         "|---|---:|---:|---:|---:|",
     ]
+    bare = nb.get("bare_all") or []
+    if bare:
+        out.append(f"| one bare papermill run, before the first year run | {_s(bare[0])} | | | |")
     for i, y in enumerate(runs):
-        bare = (nb.get("bare_all") or [None] * len(runs))[i]
         load = y.get("load")
-        out.append(f"| round {i + 1}: one bare papermill run | {_s(bare)} | | | |")
         out.append(
             f"| round {i + 1}: the year, `--jobs 2` (warm runner) | {_s(y['seconds'])} | {y['exit']} | {y['reports']} "
             f"| {'—' if not load else f'{load[0]:.1f}'} |"
         )
+        if i + 1 < len(bare):
+            out.append(f"| one bare papermill run, after it | {_s(bare[i + 1])} | | | |")
     fresh = nb.get("fresh")
     if fresh:
         load = fresh.get("load")
