@@ -351,22 +351,26 @@ def _analytics(an: dict) -> list[str]:
             if c:
                 h, b = c["histogram"], c["pass_rate_bars"]
                 out.append(f"| {_n(n)} | {h['rows']} | {_n(h['bytes'])} | {b['rows']} | {_n(b['bytes'])} |")
-    prof = an.get("profile")
-    if prof and prof.get("ok"):
-        out += [
-            "",
-            f"Profile of examkit **cold** at {_n(prof['size'])} (cProfile, one extra run with an empty store, "
-            f"{_s(prof['seconds'])} under the profiler): {_n(prof['collect']['calls'])} polars `collect()` calls "
-            f"taking {_s(prof['collect']['seconds'])} in all; {_n(prof['yaml']['calls'])} YAML parses taking "
-            f"{_s(prof['yaml']['seconds'])}. Top examkit functions by cumulative time:",
-            "",
-            "| function | calls | cumulative |",
-            "|---|---:|---:|",
-        ]
-        for r in prof["top"][:25]:
-            out.append(f"| `{r['function']}` | {_n(r['calls'])} | {_s(r['cumulative'])} |")
-    elif prof:
-        out += ["", f"Profile failed: `{_err(prof.get('error'))}`"]
+    for key, label, how in (
+        ("profile", "cold", "with an empty store"),
+        ("profile_warm", "warm", "reading the store the cold profile run filled"),
+    ):
+        prof = an.get(key)
+        if prof and prof.get("ok"):
+            out += [
+                "",
+                f"Profile of examkit **{label}** at {_n(prof['size'])} (cProfile, one extra run {how}, "
+                f"{_s(prof['seconds'])} under the profiler): {_n(prof['collect']['calls'])} polars `collect()` calls "
+                f"taking {_s(prof['collect']['seconds'])} in all; {_n(prof['yaml']['calls'])} YAML parses taking "
+                f"{_s(prof['yaml']['seconds'])}. Top examkit functions by cumulative time:",
+                "",
+                "| function | calls | cumulative |",
+                "|---|---:|---:|",
+            ]
+            for r in prof["top"][:25]:
+                out.append(f"| `{r['function']}` | {_n(r['calls'])} | {_s(r['cumulative'])} |")
+        elif prof:
+            out += ["", f"Profile ({label}) failed: `{_err(prof.get('error'))}`"]
     return out
 
 
