@@ -569,7 +569,7 @@ def render(res: dict) -> str:
         "|---|---|---|---|",
         *[f"| {name} | {value} | {_ok(ok)} | {by} |" for name, value, ok, by in targets(res)],
         "",
-        "A missed target's evidence: for the analytics, the stage table and the cold profile of section 1; for the "
+        "A missed target's evidence: for the analytics, the stage table and the cold and warm profiles of section 1; for the "
         "demo year, section 2 (warm runner against fresh kernels); the hand-written notes at the end say why and "
         "what would close each.",
         "",
