@@ -1,16 +1,20 @@
 """The examkit side: the same aggregations through examkit's public API, as its CLI and notebooks call it.
 
+Every input goes through one ``examkit.store.inputs.InputStore`` (``store``: its folder; None keeps nothing).
+Cold = an empty store folder (every row validated, entries written); warm = the store a cold run just filled.
+
 Stages (timed separately):
-  registrations  read + validate every batch file (``examkit.analysis.fees.load_inputs`` → ``load_registrations_dir``),
-                 with the schools list, exactly as ``examkit fees`` / ``examkit passrates`` load them;
+  registrations  read + validate every batch file with the schools list
+                 (``examkit.session.fee_inputs.read_fee_inputs``, as ``examkit fees`` / ``passrates`` load them);
   scores         each batch's paper score sheet → results (``examkit.session.year.results_for``);
   pass_rates     outcomes + group pass rates with Wilson intervals (``examkit.analysis.passrates``);
-  fees           bank statement → receipts (``examkit.intake.payments.load_payments``) + ``examkit.analysis.fees.reconcile``.
+  fees           bank statement → receipts (``InputStore.payments``) + ``examkit.analysis.fees.reconcile``.
 The registrations are read once and shared by both halves, as a batch report session does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,10 +29,9 @@ def warm_imports() -> None:
     """Import what the pipeline uses, so that import time is not counted as work (as for pandas)."""
     import examkit.analysis.fees
     import examkit.analysis.passrates
-    import examkit.intake.payments
-    import examkit.intake.registrations
-    import examkit.intake.schools
-    import examkit.intake.scoresheet  # noqa: F401
+    import examkit.session.fee_inputs
+    import examkit.session.year
+    import examkit.store.inputs  # noqa: F401
 
 
 @contextmanager
@@ -41,11 +44,23 @@ def stage(name: str, stages: dict[str, float]):
 
 
 def load_registrations_frame(paths: list[Path], schools: Path | None = None):
-    """Validated, typed registrations (files or folders) and the schools frame, as ``examkit fees`` loads them."""
-    from examkit.session.fee_inputs import load_inputs
+    """Validated, typed registrations (files or folders) as ``examkit fees`` loads them (no store)."""
+    from examkit.session.fee_inputs import read_fee_inputs
 
-    regs, _schools, _excluded = load_inputs(paths, schools)
-    return regs
+    return read_fee_inputs(paths, schools).registrations
+
+
+def digest(frame) -> str:
+    """Rows and an order-independent hash of ``frame``'s rows (text columns compared as text): equal frames,
+    equal digests. Works on the frame in place, so it adds little memory."""
+    import numpy as np
+    import polars as pl
+
+    cols = [
+        pl.col(c).cast(pl.String) if frame.schema[c] in (pl.Categorical, pl.Enum) else pl.col(c) for c in frame.columns
+    ]
+    hashes = frame.select(pl.struct(cols).hash(seed=0).alias("h")).get_column("h").to_numpy()
+    return f"{frame.height}:{int(np.sum(hashes, dtype=np.uint64)):016x}"
 
 
 def chart_sizes(cands, rates: dict, policy) -> dict:
@@ -65,27 +80,32 @@ def chart_sizes(cands, rates: dict, policy) -> dict:
     return out
 
 
-def run(year: Year, stages: dict[str, float]) -> dict:
+def run(year: Year, stages: dict[str, float], store: Path | None = None, check: bool = True) -> dict:
+    """The pipeline over ``year`` with its inputs through an input store in ``store`` (None: no store).
+
+    ``check``: also the untimed chart sizes and result digests (the cross-check); off under the profiler."""
     import polars as pl
 
     from examkit.analysis import passrates as an
     from examkit.analysis.fees import reconcile
     from examkit.core.notice import notice_for_batch
-    from examkit.intake.payments import load_payments
-    from examkit.session.fee_inputs import load_inputs
+    from examkit.session.fee_inputs import read_fee_inputs
     from examkit.session.year import results_for
     from examkit.settings.policy import load_bill_absent
     from examkit.settings.prices import load_prices
+    from examkit.store.inputs import InputStore
 
+    inputs = InputStore(store)
     with stage("registrations", stages):
-        regs, schools, excluded = load_inputs([year.dir / "registrations"], year.schools_file)
+        got = read_fee_inputs([year.dir / "registrations"], year.schools_file, store=inputs)
+        regs, schools, excluded = got.registrations, got.schools, got.excluded
     batches = sorted(regs.get_column("batch").unique().to_list())
     notice = notice_for_batch(batches[0])
     with stage("scores", stages):
         parts = []
         for b in batches:
             registered = regs.filter(pl.col("batch") == b).get_column("candidate_no")
-            got = results_for(b, registered, scores=year.dir / "scores" / f"{b}.csv")
+            got = results_for(b, registered, scores=year.dir / "scores" / f"{b}.csv", store=inputs)
             parts.append(got.results.select("candidate_no", pl.lit(b).alias("batch"), "status", "total"))
         results = pl.concat(parts, how="vertical_relaxed")
     with stage("pass_rates", stages):
@@ -93,7 +113,7 @@ def run(year: Year, stages: dict[str, float]) -> dict:
         cands = an.outcomes(regs, results, policy.pass_mark).collect()
         rates = {by: an.pass_rates(cands, list(by), policy) for by in GROUPINGS}
     with stage("fees", stages):
-        pay = load_payments(year.payments_file)
+        pay = inputs.payments(year.payments_file)
         recon = reconcile(
             regs,
             pay.frame,
@@ -103,9 +123,11 @@ def run(year: Year, stages: dict[str, float]) -> dict:
             bill_absent=load_bill_absent(),
             findings=pay.findings,
         )
-    stages["_end"] = time.perf_counter()  # the charts below are a size check, not part of the timed work
+    stages["_end"] = time.perf_counter()  # what follows is a size check and a cross-check, not timed work
     first = rates[GROUPINGS[0]]
     st = recon.statement
+    if not check:
+        return {"registered": int(first["registered"].sum()), "store": dataclasses.asdict(inputs.stats)}
     return {
         "charts": chart_sizes(cands, rates, policy),
         "registered": int(first["registered"].sum()),
@@ -117,4 +139,12 @@ def run(year: Year, stages: dict[str, float]) -> dict:
         "statement_rows": st.height,
         "unmatched": recon.unmatched.height,
         "groups": {"+".join(by): g.height for by, g in rates.items()},
+        "digests": {
+            "registrations": digest(regs),
+            "outcomes": digest(cands),
+            "statement": digest(st),
+            "unmatched": digest(recon.unmatched),
+            **{"rates " + "+".join(by): digest(g) for by, g in rates.items()},
+        },
+        "store": dataclasses.asdict(inputs.stats),
     }

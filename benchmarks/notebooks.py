@@ -1,5 +1,6 @@
-"""Notebook runs: one batch's three notebooks through the runner versus bare papermill runs (the floor),
-and the whole demo year with ``--jobs 1`` and ``--jobs 2``."""
+"""Notebook runs: the whole demo year (13 batches × 3 notebooks) through ``examkit run --jobs 2`` (warm
+runner) versus one bare papermill run of an import-only notebook (the floor), side by side, round after
+round; and the year with ``--fresh-kernels`` once, as a reference."""
 
 from __future__ import annotations
 
@@ -26,20 +27,6 @@ def _env() -> dict:
 
 def examkit_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "examkit", *args]
-
-
-def prepare_demo(workdir: Path, batches: str | None = BATCH, jobs: int = 1) -> tuple[float, int]:
-    """``examkit demo --workdir W`` (the whole demo year's data; runs ``batches``); returns (seconds, exit code)."""
-    cmd = examkit_cmd("demo", "--workdir", str(workdir), "--jobs", str(jobs), "--quiet")
-    if batches:
-        cmd += ["--batches", batches]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", env=_env())
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = (proc.stderr or "").strip().splitlines()[-6:]
-        print("    examkit demo failed: " + " | ".join(tail), file=sys.stderr)
-    return seconds, proc.returncode
 
 
 def notebook_imports() -> list[str]:
@@ -102,54 +89,81 @@ def bare_runs(empty: Path, out: Path, count: int, render: bool = False) -> float
     return time.perf_counter() - start
 
 
-def runner_batch(workdir: Path, out: Path, jobs: int = 1) -> tuple[float, list]:
-    """One batch's three notebooks through ``examkit.run.runner.run``; returns (seconds, job results)."""
-    from examkit.run.runner import run
-
+def prepare_project(workdir: Path) -> float:
+    """The demo project (params + generated data, as ``examkit demo`` writes it) in ``workdir``, untimed."""
+    code = (
+        "import sys; from examkit.demo import prepare_project, write_demo; "
+        "p = prepare_project(sys.argv[1]); write_demo(p.parent / 'data' / 'demo', params_dir=p)"
+    )
+    shutil.rmtree(workdir, ignore_errors=True)
     start = time.perf_counter()
-    report = run([workdir / "params" / f"{BATCH}.yaml"], out, jobs=jobs, progress=False)
-    return time.perf_counter() - start, report.results
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(workdir)], capture_output=True, text=True, encoding="utf-8", env=_env()
+    )
+    if proc.returncode != 0:
+        raise RuntimeError("preparing the demo project failed: " + (proc.stderr or "")[-500:])
+    return time.perf_counter() - start
 
 
-def measure(work: Path, repeats: int, whole_year: bool, log=print) -> dict:
-    """Everything of section 2 of RESULTS.md."""
+def year_run(workdir: Path, out: Path, jobs: int = 2, fresh: bool = False) -> dict:
+    """``examkit run --jobs N [--fresh-kernels] params/*.yaml`` on a prepared project, timed as a whole (the
+    runner fills the project's input store first); the store and the reports are removed before, untimed."""
+    shutil.rmtree(workdir / "store", ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    from examkit.settings.params import batch_params_files
+
+    params = [str(p) for p in batch_params_files(workdir / "params")]
+    cmd = examkit_cmd("run", "--jobs", str(jobs), "--quiet", "--out", str(out), *params)
+    if fresh:
+        cmd.append("--fresh-kernels")
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", env=_env(), cwd=str(workdir))
+    seconds = time.perf_counter() - start
+    reports = len(list(out.glob("*/*.html")))
+    tail = " | ".join((proc.stderr or "").strip().splitlines()[-3:])
+    return {
+        "seconds": seconds,
+        "exit": proc.returncode,
+        "reports": reports,
+        "batches": len(params),
+        "load": load_average(),
+        "error": None if proc.returncode == 0 else tail,
+    }
+
+
+def measure(work: Path, repeats: int, fresh: bool = True, log=print) -> dict:
+    """Everything of section 2 of RESULTS.md: the year (warm runner) ``repeats`` times, with one bare papermill
+    run before the first and after each (median of all); then, once, the year with fresh kernels (``fresh``)."""
     work.mkdir(parents=True, exist_ok=True)
     project = work / "project"
-    shutil.rmtree(project, ignore_errors=True)
-    log("  notebooks: preparing the demo project (examkit demo --batches 2023-01)")
-    prep_s, prep_rc = prepare_demo(project)
+    log("  notebooks: preparing the demo project (params + generated data, untimed)")
+    prep = prepare_project(project)
     empty = write_empty_notebook(work / "empty.ipynb")
-    runner, floor, floor_render, per_nb, failures = [], [], [], {}, []
-    for i in range(repeats):
-        s, results = runner_batch(project, work / f"out-runner-{i}")
-        runner.append(s)
-        for r in results:
-            per_nb.setdefault(r.notebook, []).append(r.seconds)
-            if not r.ok:
-                failures.append(f"{r.batch} {r.notebook}: {r.error}")
-        floor.append(bare_runs(empty, work / f"out-bare-{i}", len(results) or 3))
-        floor_render.append(bare_runs(empty, work / f"out-bare-render-{i}", len(results) or 3, render=True))
+    bare, years = [], []
+    for i in range(repeats):  # a bare run just before and just after each year run
+        if not bare:
+            bare.append(bare_runs(empty, work / "out-bare", 1))
+        y = year_run(project, work / f"out-year-{i}")
+        years.append(y)
+        bare.append(bare_runs(empty, work / "out-bare", 1))
         log(
-            f"  notebooks run {i + 1}/{repeats}: runner {s:.1f}s, bare {floor[-1]:.1f}s, bare+html {floor_render[-1]:.1f}s"
+            f"  notebooks run {i + 1}/{repeats}: bare papermill {bare[-2]:.1f}s / {bare[-1]:.1f}s, "
+            f"year --jobs 2 {y['seconds']:.1f}s (exit {y['exit']}, {y['reports']} reports)"
         )
+    good = [y["seconds"] for y in years if y["exit"] == 0]
     out: dict = {
         "repeats": repeats,
-        "prepare_seconds": prep_s,
-        "prepare_exit": prep_rc,
-        "runner_seconds": statistics.median(runner),
-        "floor_seconds": statistics.median(floor),
-        "floor_render_seconds": statistics.median(floor_render),
-        "per_notebook": {k: statistics.median(v) for k, v in per_nb.items()},
-        "failures": failures,
+        "prepare_seconds": prep,
+        "bare_seconds": statistics.median(bare),
+        "bare_all": bare,
+        "year_seconds": statistics.median(good) if good else None,
+        "year_runs": years,
+        "notebooks": 3 * (years[0]["batches"] if years else 0),
         "imports": [f"import {lib}" for lib in LIBRARIES] + notebook_imports(),
-        "year": {},
+        "fresh": None,
     }
-    if whole_year:
-        for jobs in (1, 2):
-            wd = work / f"year-jobs{jobs}"
-            shutil.rmtree(wd, ignore_errors=True)
-            s, rc = prepare_demo(wd, batches=None, jobs=jobs)
-            html = len(list((wd / "outputs").glob("*/*.html")))
-            out["year"][jobs] = {"seconds": s, "exit": rc, "reports": html, "load": load_average()}
-            log(f"  whole demo year --jobs {jobs}: {s:.1f}s (exit {rc}, {html} reports)")
+    if fresh:
+        y = year_run(project, work / "out-year-fresh", fresh=True)
+        out["fresh"] = y
+        log(f"  year --jobs 2 --fresh-kernels: {y['seconds']:.1f}s (exit {y['exit']}, {y['reports']} reports)")
     return out

@@ -1,8 +1,9 @@
 """The one entry point: ``python -m benchmarks.run [--sizes 10000,100000,1000000] [--quick]``.
 
-Generates synthetic years, measures every figure of issue 10 (each in fresh processes, medians of
+Generates synthetic years, measures every target of issue 14 (each in fresh processes, medians of
 several runs) and writes ``benchmarks/RESULTS.md`` (``--quick``: the smallest size once, written to
-the work folder unless ``--out`` says otherwise).
+the work folder unless ``--out`` says otherwise). ``make test``'s time comes from a saved log
+(``--pytest-log``); ``--render results.json`` only rewrites the page (with ``--pytest-log``, adds it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from benchmarks.measure import ROOT, interleaved, run_child
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 SECTIONS = ("analytics", "notebooks", "size", "grading", "ceiling")
-TASKS = ("floor", "pandas", "examkit")
+TASKS = ("floor", "pandas", "examkit", "examkit_warm")
 GIB = 2**30
 
 
@@ -33,16 +34,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sizes", default=None, help="comma list of registrations counts (default 10000,100000,1000000)")
     p.add_argument("--quick", action="store_true", help="smallest size once, small notebook/grading runs, no ceiling")
     p.add_argument("--repeats", type=int, default=None, help="runs per figure (default 3; --quick 1)")
+    p.add_argument("--largest-repeats", type=int, default=None, help="runs at the largest size (default: --repeats)")
+    p.add_argument("--year-repeats", type=int, default=None, help="runs of the demo year (default: --repeats)")
+    p.add_argument("--no-fresh-year", action="store_true", help="skip the reference year with --fresh-kernels")
     p.add_argument("--only", default=None, help=f"comma list of sections ({','.join(SECTIONS)})")
     p.add_argument("--out", default=None, help="RESULTS.md path (default benchmarks/RESULTS.md; --quick: WORK)")
     p.add_argument("--work", default=None, help="scratch folder (default: a new temporary folder, removed after)")
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
     p.add_argument("--budget-gib", type=float, default=2.0, help="memory budget of the scale ceiling (GiB)")
     p.add_argument("--render", default=None, help="only rewrite --out from an earlier run's results.json")
+    p.add_argument("--pytest-log", default=None, help="saved output of `make test`: its time and counts as a target")
     return p.parse_args(argv)
 
 
-def analytics(work: Path, sizes: list[int], repeats: int, quick: bool) -> dict:
+def analytics(work: Path, sizes: list[int], repeats: int, quick: bool, largest_repeats: int | None = None) -> dict:
     from benchmarks.synth import generate
 
     out: dict = {"sizes": {}, "profile": None}
@@ -55,23 +60,36 @@ def analytics(work: Path, sizes: list[int], repeats: int, quick: bool) -> dict:
         files = sum(f.stat().st_size for f in data.rglob("*.csv"))
         _log(f"  generated {n:,} registrations in {gen:.1f}s ({files / 2**20:.0f} MiB of csv)")
         entry: dict = {"generate_seconds": gen, "csv_bytes": files, "truth": year.truth, "tasks": {}}
-        for task, m in interleaved(TASKS, data, n, repeats, log=_log).items():
+        runs = largest_repeats if n == max(sizes) and largest_repeats else repeats
+        for task, m in interleaved(TASKS, data, n, runs, log=_log).items():
             entry["tasks"][task] = m.to_json()
         out["sizes"][n] = entry
         if n == max(sizes) and not quick:
-            _log(f"  profiling examkit at {n:,} (cProfile, one extra run)")
-            prof = run_child("profile", {"data": str(data)})
-            out["profile"] = {
-                "size": n,
-                "ok": prof.ok,
-                "error": prof.error,
-                **prof.result,
-                "stages": prof.stages,
-                "seconds": prof.seconds,
-            }
+            for side in ("cold", "warm"):  # warm reads the store the cold profile run just filled
+                _log(f"  profiling examkit ({side}) at {n:,} (cProfile, one extra run)")
+                prof = run_child("profile", {"data": str(data), "store": side})
+                out["profile" if side == "cold" else "profile_warm"] = {
+                    "size": n,
+                    "side": side,
+                    "ok": prof.ok,
+                    "error": prof.error,
+                    **prof.result,
+                    "stages": prof.stages,
+                    "seconds": prof.seconds,
+                }
         if n != max(sizes):
             shutil.rmtree(data, ignore_errors=True)
     return out
+
+
+def pytest_figure(path: str) -> dict:
+    """The ``make test`` figure of a saved log, or why it could not be read."""
+    from benchmarks import pytest_log
+
+    try:
+        return pytest_log.parse(path)
+    except (OSError, ValueError) as exc:
+        return {"file": path, "error": str(exc)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.report import write
 
         out = Path(a.out) if a.out else ROOT / "benchmarks" / "RESULTS.md"
-        write(json.loads(Path(a.render).read_text(encoding="utf-8")), out)
+        res = json.loads(Path(a.render).read_text(encoding="utf-8"))
+        if a.pytest_log:
+            res["pytest"] = pytest_figure(a.pytest_log)
+            Path(a.render).write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        write(res, out)
         _log(f"wrote {out}")
         return 0
     sizes = sorted(int(s.replace("_", "")) for s in a.sizes.split(",")) if a.sizes else list(DEFAULT_SIZES)
@@ -104,20 +126,27 @@ def main(argv: list[str] | None = None) -> int:
             "repeats": repeats,
             "quick": a.quick,
             "sections": sections,
+            "largest_repeats": a.largest_repeats,
+            "year_repeats": a.year_repeats or repeats,
             "budget": int(a.budget_gib * GIB),
         },
     }
+    if a.pytest_log:
+        results["pytest"] = pytest_figure(a.pytest_log)
+        _log("make test (from the log): " + results["pytest"].get("line", results["pytest"].get("error", "")))
     started = time.perf_counter()
     _log(f"benchmarks → {out_path} (scratch {work})")
     try:
         if "analytics" in sections:
             _log("1. analytics + fee reconciliation")
-            results["analytics"] = analytics(work / "analytics", sizes, repeats, a.quick)
+            results["analytics"] = analytics(work / "analytics", sizes, repeats, a.quick, a.largest_repeats)
         if "notebooks" in sections:
             from benchmarks import notebooks
 
-            _log("2. notebook runs")
-            results["notebooks"] = notebooks.measure(work / "notebooks", repeats, whole_year=not a.quick, log=_log)
+            _log("2. the demo year")
+            results["notebooks"] = notebooks.measure(
+                work / "notebooks", a.year_repeats or repeats, fresh=not (a.quick or a.no_fresh_year), log=_log
+            )
         if "size" in sections:
             from benchmarks import report_size
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from benchmarks import ceiling, notebooks, report
+from benchmarks import ceiling, notebooks, pytest_log, report, run
 from benchmarks.measure import percentile
 from benchmarks.synth import generate
 from examkit.core import idcard
@@ -61,7 +61,7 @@ def test_smallest_run_end_to_end(tmp_path: Path) -> None:
     res = json.loads((tmp_path / "w" / "results.json").read_text(encoding="utf-8"))
     entry = res["analytics"]["sizes"]["500"]
     truth = entry["truth"]
-    for side in ("pandas", "examkit"):
+    for side in ("pandas", "examkit", "examkit_warm"):
         task = entry["tasks"][side]
         assert task["ok"], task["error"]
         r = task["result"]
@@ -73,12 +73,18 @@ def test_smallest_run_end_to_end(tmp_path: Path) -> None:
         )
     assert entry["tasks"]["floor"]["result"]["registered"] == 500
     assert entry["tasks"]["pandas"]["result"]["paid_fen"] == entry["tasks"]["examkit"]["result"]["paid_fen"]
+    cold, warm = entry["tasks"]["examkit"]["result"], entry["tasks"]["examkit_warm"]["result"]
+    # the cold run filled an empty store, the warm run only read it, and both found the same
+    assert cold["store"]["hits"] == 0 and cold["store"]["builds"] > 0
+    assert warm["store"] == {"hits": cold["store"]["builds"], "builds": 0, "rebuilt": 0}
+    assert warm["digests"] == cold["digests"] and report.same_results(cold, warm)
     gr = res["grading"]
     assert gr["ok"], gr["error"]
     assert gr["audit_rows"] == gr["saves"] == 100  # one audit row per saved mark
     assert gr["form_saved_ok"] == gr["form_saves"]
     text = out.read_text(encoding="utf-8")
-    assert "## 1. Analytics + fee reconciliation" in text and "## 4. Grading" in text
+    assert "## 1. Fee statement + pass rates" in text and "## 4. Grading" in text
+    assert "| examkit warm |" in text and ": equal." in text
 
 
 def _canned() -> dict:
@@ -97,17 +103,18 @@ def _canned() -> dict:
         },
         "config": {"repeats": 3, "quick": True},
         "notebooks": {
-            "repeats": 3,
-            "runner_seconds": 13.0,
-            "floor_seconds": 10.0,
-            "floor_render_seconds": 11.0,
-            "per_notebook": {"grading": 4.0},
-            "failures": [],
+            "repeats": 1,
+            "bare_seconds": 4.0,
+            "bare_all": [4.0],
+            "year_seconds": 60.0,
+            "year_runs": [{"seconds": 60.0, "exit": 0, "reports": 39, "batches": 13, "load": None, "error": None}],
+            "notebooks": 39,
             "imports": ["import polars"],
-            "year": {},
+            "fresh": None,
         },
         "size": {
-            "100": {"ok": True, "bytes": 1000, "seconds": 1.0},
+            "100": {"ok": True, "bytes": 500, "seconds": 1.0},
+            "1000": {"ok": True, "bytes": 1000, "seconds": 1.0},
             "100000": {"ok": True, "bytes": 1500, "seconds": 2.0},
         },
         "grading": {"ok": True, "save_median_ms": 9.99},
@@ -115,10 +122,38 @@ def _canned() -> dict:
 
 
 def test_targets_are_judged_against_the_issue() -> None:
-    rows = {name.split(" ")[0]: (value, ok) for name, value, ok in report.targets(_canned())}
-    assert rows["One"] == ("1.30× (13.0 s vs 10.0 s)", True)  # 13 / 10 = 1.3 ≤ 1.3
-    assert rows["Pass-rate"] == ("1.50×", False)  # 1500 / 1000 = 1.5 > 1.2
-    assert rows["Save"] == ("9.99 ms", True)
+    rows = {name.split(" ")[1]: (value, ok, by) for name, value, ok, by in report.targets(_canned())}
+    assert rows["demo"] == ("15.00× (60.0 s vs 4.00 s)", True, "met, 1.00× to spare")  # 60 / 4 = 15 ≤ 15
+    assert rows["report"][:2] == ("1.50×", False)  # 1500 / 1000 (the report at 1,000) = 1.5 > 1.05
+    assert rows["report"][2] == "missed by **1.43×**"
+    assert rows["one"][:2] == ("9.99 ms", True)
+    assert rows["test`:"] == ("not measured (no --pytest-log)", None, "—")
+
+
+LOG = """\
+============================= test session starts ==============================
+tests/test_a.py ....s.                                                   [100%]
+\x1b[33m================= 5 passed, 1 skipped, 2 warnings in 191.40s (0:03:11) =================\x1b[0m
+"""
+
+
+def test_pytest_log_is_read_and_judged(tmp_path: Path) -> None:
+    got = pytest_log.parse_text(LOG)
+    assert got is not None and got["seconds"] == 191.4
+    assert got["counts"] == {"passed": 5, "skipped": 1, "warnings": 2}
+    assert pytest_log.judge(got, 180) == (False, ["1.06× the 180 s limit", "1 skipped"])
+    assert pytest_log.judge(pytest_log.parse_text("660 passed in 150.00s (0:02:30)"), 180) == (True, [])
+    assert pytest_log.parse_text("make: *** [Makefile:20: test] Error 2") is None
+    # --render adds the log to an earlier run's results and judges it in the Targets table
+    (tmp_path / "test.log").write_text(LOG, encoding="utf-8")
+    canned = {k: v for k, v in _canned().items() if k != "grading"}  # its section needs every figure
+    (tmp_path / "results.json").write_text(json.dumps(canned), encoding="utf-8")
+    out = tmp_path / "RESULTS.md"
+    argv = ["--render", str(tmp_path / "results.json"), "--pytest-log", str(tmp_path / "test.log"), "--out", str(out)]
+    assert run.main(argv) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "| 191.4 s; 5 passed, 1 skipped | **missed** | missed: 1.06× the 180 s limit; 1 skipped |" in text
+    assert "5 passed, 1 skipped, 2 warnings in 191.40s" in text  # the line itself, in section 6
 
 
 def test_helpers(tmp_path: Path) -> None:
