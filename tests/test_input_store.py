@@ -230,3 +230,25 @@ def test_a_large_file_is_hashed_once_unless_its_stat_changes_or_is_too_recent(tm
     entries._DIGESTS.clear()
     InputStore(root).digest(data)
     assert len(hashed) == 3, "a note taken within two seconds of the file's mtime is not trusted"
+
+
+def test_a_score_sheet_is_kept_as_the_results_it_gives(demo_project, tmp_path):
+    from examkit.intake.registrations import load_registrations
+    from examkit.session.year import results_for
+
+    batch = "2023-03"
+    (sheet,) = (demo_project.data / "scores").glob(f"{batch}.*")
+    (reg,) = (demo_project.data / "registrations").glob(f"{batch}.*")
+    registered = load_registrations(reg).frame.get_column("candidate_no")[:-5]  # five rows become strays
+    plain = results_for(batch, registered, scores=sheet)
+    assert plain.source == "scores" and len(plain.findings) == 5
+    for expected_hits in (0, 1):
+        store = InputStore(tmp_path / "store")
+        kept = results_for(batch, registered, scores=sheet, store=store)
+        assert store.stats.hits == expected_hits
+        assert_frame_equal(kept.results, plain.results)
+        assert_frame_equal(kept.item_marks, plain.item_marks)
+        assert kept.findings == plain.findings
+    fewer = InputStore(tmp_path / "store")
+    results_for(batch, registered[:-1], scores=sheet, store=fewer)
+    assert fewer.stats.hits == 0, "who is registered shapes the results: another list is another entry"

@@ -28,6 +28,7 @@ from examkit.intake.registrations import (
     load_registrations_dir,
     unreadable_files,
 )
+from examkit.intake.scoresheet import read_scores
 from examkit.io.tables import read_table
 from examkit.settings.policy import load_partial_credit, load_policy
 from examkit.settings.rubrics import load_rubric
@@ -152,7 +153,6 @@ def from_item_sheet(
     registered: pl.Series,
     params_dir: Path | None = None,
     excluded: pl.DataFrame | None = None,
-    store: InputStore | None = None,
 ) -> BatchResults:
     """Results and item marks from a paper score sheet (one column per rubric item), read only.
 
@@ -161,7 +161,7 @@ def from_item_sheet(
     says why) is left out and becomes a finding; any other error in the sheet raises ``ValidationFailed``.
     """
     rubric = load_rubric(notice_for_batch(batch).batch(batch).level, params_dir)
-    sheet = (store or InputStore(None, params_dir)).score_sheet(path, batch, rubric, registered)
+    sheet = read_scores(path, batch, rubric, registered, params_dir=params_dir)
     errors = [f for f in sheet.findings if f.severity == ERROR and f.rule != "scores.unknown_candidate"]
     if errors:
         raise ValidationFailed("\n".join(f.message for f in errors[:MAX_LISTED]), errors)
@@ -230,12 +230,27 @@ def results_for(
         if got is not None:
             return got
     if scores is not None and scores.is_file():
-        if is_final_sheet(scores, params_dir):
-            full = notice_for_batch(batch).full_mark
-            final, strays = final_sheet_results(scores, full, batch, registered, params_dir, excluded)
-            return BatchResults(final.with_columns(pl.lit(batch).alias("batch")), None, "scores", strays)
-        return from_item_sheet(scores, batch, registered, params_dir, excluded, store)
+        store = store or InputStore(None, params_dir)
+        results, marks, strays = store.fetch(
+            "results",
+            [scores],
+            store.context(batch, registered, excluded),
+            lambda: _sheet_results(scores, batch, registered, params_dir, excluded),
+        )
+        return BatchResults(results, marks, "scores", strays)
     return BatchResults(pl.DataFrame(schema=RESULTS_SCHEMA), None, "none")
+
+
+def _sheet_results(
+    scores: Path, batch: str, registered: pl.Series, params_dir: Path | None, excluded: pl.DataFrame | None
+) -> tuple[pl.DataFrame, pl.DataFrame | None, list[Finding]]:
+    """A score sheet's results, item marks and stray rows (what the input store keeps for it)."""
+    if is_final_sheet(scores, params_dir):
+        full = notice_for_batch(batch).full_mark
+        final, strays = final_sheet_results(scores, full, batch, registered, params_dir, excluded)
+        return final.with_columns(pl.lit(batch).alias("batch")), None, strays
+    got = from_item_sheet(scores, batch, registered, params_dir, excluded)
+    return got.results, got.item_marks, got.findings
 
 
 def sheet_for(scores: Path | None, batch: str) -> Path | None:

@@ -21,8 +21,8 @@ from examkit.settings.params import batch_params_files
 from examkit.settings.resources import default_params_dir
 
 _PKG = Path(__file__).resolve().parent.parent  # examkit/
-# the layers whose code shapes a typed input (store and above only read the entries)
-_RULE_CODE = ("core", "settings", "io", "intake", "messages")
+# the code and data that shape what is kept: the readers and checks, and the session's results from a score sheet
+_RULE_CODE = ("core", "settings", "io", "intake", "session", "data", "messages")
 _CHUNK = 1 << 20
 
 

@@ -1,7 +1,7 @@
 """The input store: every input file read and validated once, kept typed (Parquet) with its findings.
 
 ``InputStore`` is the one class callers go through for registrations, the schools list, payments,
-score sheets and theory papers. Each method returns exactly what the intake function it wraps returns;
+score sheets (as the results they give: ``context`` and ``fetch``) and theory papers. Each method returns exactly what the intake function it wraps returns;
 the entry is keyed by the file's content plus what shaped the result (rule code, settings, language,
 and the context the rows were checked against), so a changed file or setting re-validates that file
 alone and an unchanged year validates nothing.
@@ -17,12 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
-from examkit.core.rubric import Item, Rubric
+from examkit.core.rubric import Item
 from examkit.intake.payments import Payments, load_payments
 from examkit.intake.registration_model import Context, Registrations
 from examkit.intake.registrations import FileCheck, check_file
 from examkit.intake.schools import load_schools
-from examkit.intake.scoresheet import ScoreSheet, read_scores
 from examkit.intake.theory import TheoryScores, score_responses
 from examkit.intake.theory_key import load_key
 from examkit.settings.columns import columns_for
@@ -63,14 +62,15 @@ class InputStore(EntryStore):
         """The store of the project folder ``project`` (see ``store_dir``)."""
         return cls(store_dir(project), params_dir)
 
-    def _context(self, *parts: object) -> str:
+    def context(self, *parts: object) -> str:
+        """The fingerprint of ``parts`` (frames by content) with the settings, language and rule code."""
         return fingerprint(self._settings, *parts)
 
     def registrations_check(self) -> FileCheck:
         """``check_file`` through the store: what ``load_registrations(_dir)`` take as ``check``."""
 
         def check(path: Path, ctx: Context, mapping: dict, required: tuple[str, ...]) -> Registrations:
-            context = self._context(ctx, mapping, required)
+            context = self.context(ctx, mapping, required)
             return self.fetch("registrations", [path], context, lambda: check_file(path, ctx, mapping, required))
 
         return check
@@ -78,24 +78,12 @@ class InputStore(EntryStore):
     def schools(self, path: str | os.PathLike) -> pl.DataFrame:
         """The typed schools list (``load_schools`` with the project's column mapping)."""
         columns = columns_for(self.params_dir)
-        return self.fetch("schools", [path], self._context(columns), lambda: load_schools(path, columns))
+        return self.fetch("schools", [path], self.context(columns), lambda: load_schools(path, columns))
 
     def payments(self, path: str | os.PathLike) -> Payments:
         """The bank statement's receipts and findings (``load_payments``)."""
         columns = columns_for(self.params_dir)
-        return self.fetch("payments", [path], self._context(columns), lambda: load_payments(path, columns))
-
-    def score_sheet(
-        self, path: str | os.PathLike, batch: str, rubric: Rubric, registered: pl.Series | list[str]
-    ) -> ScoreSheet:
-        """A paper score sheet checked against the rubric and the registered candidates (``read_scores``)."""
-        ids = registered if isinstance(registered, pl.Series) else pl.Series(registered, dtype=pl.String)
-        return self.fetch(
-            "scores",
-            [path],
-            self._context(batch, rubric, ids),
-            lambda: read_scores(path, batch, rubric, ids, params_dir=self.params_dir),
-        )
+        return self.fetch("payments", [path], self.context(columns), lambda: load_payments(path, columns))
 
     def theory(
         self, key: str | os.PathLike, responses: str | os.PathLike, partial_credit: str, item: Item | None = None
@@ -104,6 +92,6 @@ class InputStore(EntryStore):
         return self.fetch(
             "theory",
             [key, responses],
-            self._context(partial_credit, item),
+            self.context(partial_credit, item),
             lambda: score_responses(responses, load_key(key), partial_credit=partial_credit, item=item),
         )
