@@ -23,36 +23,37 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system (its 19
 ACCEPTED_DATES = "2023-03-05, 2023/3/5, 2023.3.5, 2023年3月5日, 20230305"
 
 
-def text(expr: pl.Expr) -> pl.Expr:
+def text(expr: pl.Expr, *, ascii: bool = False) -> pl.Expr:
     """Half-width, ordinary spaces only, collapsed and stripped; empty → null.
 
     Unicode NFKC turns full-width letters, digits and punctuation into ASCII and the ideographic
-    and non-breaking spaces into ordinary ones; zero-width marks are dropped.
+    and non-breaking spaces into ordinary ones; zero-width marks are dropped. ``ascii``: the column
+    is known to be pure ASCII (see ``is_ascii``), which NFKC leaves as it is and holds no such mark.
     """
-    s = (
-        expr.cast(pl.String)
-        .str.normalize("NFKC")
-        .str.replace_all(_INVISIBLE, "")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
-    return pl.when(s.str.len_chars() > 0).then(s)
+    s = expr.cast(pl.String)
+    if not ascii:
+        s = s.str.normalize("NFKC").str.replace_all(_INVISIBLE, "")
+    return s.str.replace_all(r"\s+", " ").str.strip_chars().replace("", None)  # the input is read once
 
 
-def compact(expr: pl.Expr) -> pl.Expr:
+def is_ascii(expr: pl.Expr) -> pl.Expr:
+    """True when no cell of the column holds a non-ASCII character (an aggregate: one value per column)."""
+    return ~expr.cast(pl.String).str.contains(r"[^\x00-\x7f]").any()
+
+
+def compact(expr: pl.Expr, *, ascii: bool = False) -> pl.Expr:
     """Like ``text`` but without any space at all (codes, ID and phone numbers)."""
-    s = text(expr).str.replace_all(" ", "", literal=True)
-    return pl.when(s.str.len_chars() > 0).then(s)
+    return text(expr, ascii=ascii).str.replace_all(" ", "", literal=True).replace("", None)
 
 
-def code(expr: pl.Expr) -> pl.Expr:
+def code(expr: pl.Expr, *, ascii: bool = False) -> pl.Expr:
     """A code kept as text: compact, and ``3107.0`` (a number cell) back to ``3107``."""
-    return compact(expr).str.replace(r"^(\d+)\.0+$", "${1}")
+    return compact(expr, ascii=ascii).str.replace(r"^(\d+)\.0+$", "${1}")
 
 
-def id_number(expr: pl.Expr) -> pl.Expr:
+def id_number(expr: pl.Expr, *, ascii: bool = False) -> pl.Expr:
     """A resident ID number: compact and upper case (a typed ``x`` is the check character ``X``)."""
-    return compact(expr).str.to_uppercase()
+    return compact(expr, ascii=ascii).str.to_uppercase()
 
 
 def date(expr: pl.Expr) -> pl.Expr:

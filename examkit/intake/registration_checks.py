@@ -34,6 +34,8 @@ from examkit.intake.registration_needs import (
 )
 from examkit.io.tables import ROW, Table
 
+ENGINE = "in-memory"  # one file's rows fit in memory; the streaming engine's start-up costs more than it saves
+
 
 def check_table(
     table: Table, ctx: Context, mapping: dict[str, list[str]], required: Iterable[str] | None = None
@@ -49,19 +51,19 @@ def check_table(
     for col in INPUT_COLUMNS:
         if col not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(col))
-    cleaned = frame.lazy().with_columns(nz.text(pl.col(c)).alias(f"t_{c}") for c in INPUT_COLUMNS)
+    cleaned = _clean(frame, ctx)
     blank = pl.all_horizontal([pl.col(f"t_{c}").is_null() for c in INPUT_COLUMNS])  # a blank row is no registration
-    base = _enrich(cleaned.filter(~blank), ctx).sort(ROW).collect()  # joins do not keep order
+    base = _enrich(cleaned.filter(~blank), ctx).sort(ROW).collect(engine=ENGINE)  # joins do not keep order
     # the user's header; for a column the file does not have, the name the column mapping shows first
     shown = {c: table.headers.get(c) or mapping.get(c, [c])[0] for c in INPUT_COLUMNS}
     lacking = [c for c in required if c not in table.headers]
     missing = [missing_column(str(table.file), table.header_row, mapping.get(c, [c])) for c in lacking]
     checks = _checks(ctx, required=set(required), file=table.file.name)
     order = {c: i for i, c in enumerate(table.headers)}
+    # every condition once over all rows; the findings are built from the few rows that hold one
+    flagged = base.lazy().filter(pl.any_horizontal([c.when.fill_null(False) for c in checks])) if checks else None
     parts = [
-        base.lazy()
-        .filter(c.when.fill_null(False))
-        .select(
+        flagged.filter(c.when.fill_null(False)).select(
             pl.lit(str(table.file)).alias("file"),
             pl.col(ROW).alias("row"),
             pl.lit(shown[c.column]).alias("column"),
@@ -82,7 +84,7 @@ def check_table(
         if c.column in table.headers or (c.column not in required and c.rule in ("missing_value", "derived_value"))
     ]
     found = (
-        pl.concat(parts).sort(["row", "_order"], maintain_order=True).collect()
+        pl.concat(parts).sort(["row", "_order"], maintain_order=True).collect(engine=ENGINE)
         if parts
         else pl.DataFrame(schema={**SCHEMA, "_reason": pl.String, "_order": pl.Int32})
     )
@@ -111,30 +113,54 @@ def check_table(
             pl.lit(table.file.name).alias("file"),
         )
         .cast(REG_SCHEMA)
-        .collect()
+        .collect(engine=ENGINE)
     )
     return Registrations(
         file=table.file, frame=typed, findings=findings, excluded=excluded, rows=base.height, headers=table.headers
     )
 
 
-def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
-    """The rows (with their ``t_*`` cleaned texts) plus the normalised ``n_*`` and derived columns the checks read."""
-    by_id = {b.id: b for b in ctx.batches}
-    lf = lf.with_columns(
-        nz.code(pl.col("t_candidate_no")).alias("n_candidate_no"),
-        pl.col("t_name").alias("n_name"),
-        nz.id_number(pl.col("t_id_number")).alias("n_id_number"),
-        nz.vocabulary(pl.col("t_candidate_type"), TYPE_WORDS).alias("n_candidate_type"),
-        nz.code(pl.col("t_school_code")).alias("n_school_code"),
-        pl.col("t_school_name").alias("n_school_name"),
-        pl.col("t_province").alias("n_province"),
-        nz.code(pl.col("t_site_code")).alias("n_site_code"),
-        derived_batch(ctx, nz.vocabulary(pl.col("t_batch"), ctx.batch_words())).alias("n_batch"),
-        nz.vocabulary(pl.col("t_level"), ctx.levels).alias("n_level"),
-        nz.date(pl.col("t_registered_on")).alias("n_registered_on"),
-        nz.compact(pl.col("t_phone")).alias("n_phone"),
+# Columns nearly every row spells differently: cleaned cell by cell (without NFKC when pure ASCII).
+_PER_CELL = {"candidate_no": nz.code, "id_number": nz.id_number, "phone": nz.compact}
+
+
+def _clean(frame: pl.DataFrame, ctx: Context) -> pl.LazyFrame:
+    """The rows plus ``t_<column>`` (the cleaned text) and ``n_<column>`` (the value read from it) of every input column.
+
+    A column with few distinct values (type, school, date…) is cleaned once per distinct value and
+    joined back; the identifying numbers, different on every row, are cleaned per cell.
+    """
+    ascii_cols = frame.select(nz.is_ascii(pl.col(c)).alias(c) for c in _PER_CELL).row(0, named=True)
+    lf = (
+        frame.lazy()
+        .with_columns(nz.text(pl.col(c), ascii=ascii_cols[c]).alias(f"t_{c}") for c in _PER_CELL)
+        .with_columns(read(pl.col(f"t_{c}"), ascii=ascii_cols[c]).alias(f"n_{c}") for c, read in _PER_CELL.items())
     )
+    readers = {
+        "name": None,
+        "candidate_type": lambda t: nz.vocabulary(t, TYPE_WORDS),
+        "school_code": nz.code,
+        "school_name": None,
+        "province": None,
+        "site_code": nz.code,
+        "batch": lambda t: nz.vocabulary(t, ctx.batch_words()),
+        "level": lambda t: nz.vocabulary(t, ctx.levels),
+        "registered_on": nz.date,
+    }
+    looked_up = []
+    for c, read in readers.items():
+        t = nz.text(pl.col(c))
+        values = [t.alias(f"t_{c}"), (read(t) if read else t).alias(f"n_{c}")]
+        table = frame.lazy().select(pl.col(c).unique()).select(pl.col(c), *values)
+        column = frame.lazy().select(c).join(table, on=c, how="left", nulls_equal=True, maintain_order="left")
+        looked_up.append(column.drop(c))
+    return pl.concat(pl.collect_all([lf, *looked_up], engine=ENGINE), how="horizontal").lazy()
+
+
+def _enrich(lf: pl.LazyFrame, ctx: Context) -> pl.LazyFrame:
+    """The rows (with their ``t_*`` cleaned texts and ``n_*`` values) plus the derived columns the checks read."""
+    by_id = {b.id: b for b in ctx.batches}
+    lf = lf.with_columns(derived_batch(ctx, pl.col("n_batch")).alias("n_batch"))
 
     def per_batch(values: dict, dtype: pl.DataType) -> pl.Expr:
         return pl.col("n_batch").replace_strict(values, default=None, return_dtype=dtype)
@@ -329,5 +355,5 @@ def _excluded(base: pl.DataFrame, found: pl.DataFrame, file: str, whole_file: li
         .select(pl.lit(file).alias("file"), ROW, "candidate_no", "rule", "message")
         .sort(ROW)
         .cast(EXCLUDED_SCHEMA)
-        .collect()
+        .collect(engine=ENGINE)
     )
