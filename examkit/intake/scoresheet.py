@@ -36,6 +36,8 @@ class ScoreSheet:
     marks: pl.DataFrame  # candidate_no, item_id, mark
     flags: pl.DataFrame  # candidate_no, flag
     findings: list[Finding] = field(default_factory=list)
+    # per sheet row naming a candidate: candidate_no, _sum (of the marks that are numbers; null if none), _n (how many)
+    totals: pl.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -62,6 +64,16 @@ def _finding_frame(frame: pl.DataFrame, file: str, rule: str, severity: str, mes
         pl.lit(severity).alias("severity"),
         message.alias("message"),
     )
+
+
+_mark = ((pl.col("_num") / pl.col("_step")).round() * pl.col("_step")).round(6)  # on the item's step
+
+
+def _with_first(rows: pl.DataFrame, dups: pl.DataFrame) -> pl.DataFrame:
+    """``dups`` (repeated candidate rows) with ``_first``: the row where each candidate number first appears."""
+    repeated = pl.col("_cand").is_in(dups.get_column("_cand").implode())
+    first = rows.filter(repeated & ~pl.col("_dup")).select("_cand", pl.col(ROW).alias("_first"))
+    return dups.join(first, on="_cand", how="left", maintain_order="left")
 
 
 def _at(file: str, lang: str | None) -> pl.Expr:
@@ -154,6 +166,7 @@ def read_scores(
         )
     )
 
+    registered_s = (registered if isinstance(registered, pl.Series) else pl.Series(list(registered))).cast(pl.String)
     item_cols = present.get_column("_col").to_list()
     has_status = "status" in table.headers
     frame = table.frame.with_columns(
@@ -169,12 +182,12 @@ def read_scores(
     rows = frame.with_columns(
         pl.lit(cand_header).alias("_column"),
         pl.col("candidate_no").alias("_value"),
-        pl.col(ROW).first().over("_cand").alias("_first"),
-        (pl.int_range(pl.len()).over("_cand") > 0).alias("_dup"),
-        pl.col("_cand").is_in(pl.Series(list(registered), dtype=pl.String).implode()).alias("_known"),
+        (~pl.col("_cand").is_first_distinct()).alias("_dup"),
+        (~_blank(pl.col("_cand"))).alias("_named"),
+        pl.col("_cand").is_in(registered_s.implode()).alias("_known"),
     )
     at = _at(file, lang)
-    no_cand = rows.filter(_blank(pl.col("_cand")))
+    no_cand = rows.filter(~pl.col("_named"))
     found.append(
         _finding_frame(
             no_cand,
@@ -184,7 +197,7 @@ def read_scores(
             pl.concat_str([at, message_expr("scoresheet.missing_candidate", lang, batch=batch)]),
         )
     )
-    named = rows.filter(~_blank(pl.col("_cand")))
+    named = rows.filter(pl.col("_named"))
     found.append(
         _finding_frame(
             named.filter(~pl.col("_known")),
@@ -196,7 +209,7 @@ def read_scores(
     )
     found.append(
         _finding_frame(
-            named.filter(pl.col("_dup")),
+            _with_first(rows, named.filter(pl.col("_dup"))),
             file,
             "scores.duplicate",
             ERROR,
@@ -225,16 +238,22 @@ def read_scores(
 
     # --- marks, long: one row per candidate row and item
     long = (
-        rows.select(ROW, "_cand", "_flag", *item_cols)
-        .unpivot(index=[ROW, "_cand", "_flag"], variable_name="_col", value_name="_raw")
-        .join(present, on="_col", how="left")
-        .with_columns(
-            _blank(pl.col("_raw")).alias("_empty"),
-            pl.col("_raw").str.normalize("NFKC").str.replace_all(r"\s", "").alias("_value"),
-        )
-        .with_columns(pl.col("_value").cast(pl.Float64, strict=False).alias("_num"))
-        .with_columns((pl.col("_num") / pl.col("_step")).alias("_k"))
+        rows.select(ROW, "_cand", "_named", "_flag", *item_cols)
+        .unpivot(index=[ROW, "_cand", "_named", "_flag"], variable_name="_col", value_name="_raw")
+        .join(present, on="_col", how="left", maintain_order="left")
     )
+    # a cell is read once per distinct spelling (a sheet holds a few dozen among all its marks)
+    spellings = long.select(pl.col("_raw").unique()).with_columns(
+        _blank(pl.col("_raw")).alias("_empty"),
+        pl.col("_raw").str.normalize("NFKC").str.replace_all(r"\s", "").alias("_value"),
+    )
+    long = long.join(
+        spellings.with_columns(pl.col("_value").cast(pl.Float64, strict=False).alias("_num")),
+        on="_raw",
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    ).with_columns((pl.col("_num") / pl.col("_step")).alias("_k"))
     checks = [
         (
             "scores.not_number",
@@ -245,25 +264,31 @@ def read_scores(
         ("scores.over_max", "grading.over_max", pl.col("_num") > pl.col("_max") + EPS),
         ("scores.off_step", "grading.off_step", (pl.col("_k") - pl.col("_k").round()).abs() > EPS),
     ]
+    long = long.with_columns(cond.fill_null(False).alias(f"_bad{i}") for i, (_, _, cond) in enumerate(checks))
     bad_any = pl.lit(False)
-    for rule, key, cond in checks:
-        hit = cond.fill_null(False) & ~bad_any
+    for i, (rule, key, _cond) in enumerate(checks):
+        hit = pl.col(f"_bad{i}") & ~bad_any
         fields = {"item": pl.col("_name"), "value": pl.col("_value"), "accepted": pl.col("_accepted")}
         fields |= {"max": pl.col("_max").cast(pl.String).str.replace(r"\.0$", "")}
         fields |= {"step": pl.col("_step").cast(pl.String).str.replace(r"\.0$", "")}
         found.append(
             _finding_frame(long.filter(hit), file, rule, ERROR, pl.concat_str([at, message_expr(key, lang, **fields)]))
         )
-        bad_any = bad_any | cond.fill_null(False)
+        bad_any = bad_any | pl.col(f"_bad{i}")
 
     # --- consistency per row: absent with marks (error), blank items (warning)
+    long = long.with_columns(_mark.alias("_mark"))
+    marked = pl.col("_mark").filter(~pl.col("_empty"))
     per_row = (
         long.group_by(ROW, maintain_order=True)
         .agg(
             pl.col("_cand").first(),
+            pl.col("_named").first(),
             pl.col("_flag").first(),
             (~pl.col("_empty")).sum().alias("_filled"),
             pl.col("_empty").sum().alias("_blanks"),
+            marked.sum().alias("_sum"),
+            marked.count().alias("_n"),  # marks that are numbers
         )
         .with_columns(pl.lit(cand_header).alias("_column"), pl.col("_cand").alias("_value"))
     )
@@ -290,9 +315,7 @@ def read_scores(
 
     # --- registered candidates the sheet does not mention
     listed = rows.get_column("_cand").drop_nulls().implode()
-    absent_from_sheet = pl.DataFrame({"_value": list(registered)}, schema={"_value": pl.String}).filter(
-        ~pl.col("_value").is_in(listed)
-    )
+    absent_from_sheet = registered_s.alias("_value").to_frame().filter(~pl.col("_value").is_in(listed))
     found.append(
         _finding_frame(
             absent_from_sheet.with_columns(pl.lit(None, pl.Int64).alias(ROW), pl.lit(cand_header).alias("_column")),
@@ -304,12 +327,14 @@ def read_scores(
     )
 
     findings_df = pl.concat([f.cast(findings_frame([]).schema) for f in found]).sort("row", "column", nulls_last=True)
-    marks = long.filter(~pl.col("_empty") & ~_blank(pl.col("_cand"))).select(
-        pl.col("_cand").alias("candidate_no"),
-        pl.col("item_id"),
-        ((pl.col("_num") / pl.col("_step")).round() * pl.col("_step")).round(6).alias("mark"),
+    marks = (
+        long.lazy()
+        .filter(~pl.col("_empty") & pl.col("_named"))
+        .select(pl.col("_cand").alias("candidate_no"), pl.col("item_id"), pl.col("_mark").alias("mark"))
+        .collect()
     )
-    flags = rows.filter(~_blank(pl.col("_cand"))).select(
-        pl.col("_cand").alias("candidate_no"), pl.col("_flag").alias("flag")
+    totals = per_row.filter(pl.col("_named")).select(
+        pl.col("_cand").alias("candidate_no"), pl.when(pl.col("_n") > 0).then(pl.col("_sum")).alias("_sum"), "_n"
     )
-    return ScoreSheet(p, batch, marks, flags, from_frame(findings_df))
+    flags = rows.filter(pl.col("_named")).select(pl.col("_cand").alias("candidate_no"), pl.col("_flag").alias("flag"))
+    return ScoreSheet(p, batch, marks, flags, from_frame(findings_df), totals)

@@ -178,7 +178,10 @@ def from_item_sheet(
         }
     )
     marks = sheet.marks.filter(pl.col("mark").is_not_null()).join(items, on="item_id")
-    sums = marks.group_by("candidate_no").agg(pl.col("mark").sum().alias("_sum"), pl.len().alias("_n"))
+    if sheet.totals is not None:  # one row per candidate: duplicates are errors and raised above
+        sums = sheet.totals.filter(pl.col("_n") > 0)
+    else:
+        sums = marks.group_by("candidate_no").agg(pl.col("mark").sum().alias("_sum"), pl.len().alias("_n"))
     status = (
         pl.when(pl.col("flag") == "absent")
         .then(pl.lit("absent"))
