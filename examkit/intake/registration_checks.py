@@ -60,10 +60,12 @@ def check_table(
     missing = [missing_column(str(table.file), table.header_row, mapping.get(c, [c])) for c in lacking]
     checks = _checks(ctx, required=set(required), file=table.file.name)
     order = {c: i for i, c in enumerate(table.headers)}
-    # every condition once over all rows; the findings are built from the few rows that hold one
-    flagged = base.lazy().filter(pl.any_horizontal([c.when.fill_null(False) for c in checks])) if checks else None
+    # every condition once over all rows; the findings are built from the few rows that hold one (none: no plan)
+    flagged = base.filter(pl.any_horizontal([c.when.fill_null(False) for c in checks])) if checks else base.clear()
     parts = [
-        flagged.filter(c.when.fill_null(False)).select(
+        flagged.lazy()
+        .filter(c.when.fill_null(False))
+        .select(
             pl.lit(str(table.file)).alias("file"),
             pl.col(ROW).alias("row"),
             pl.lit(shown[c.column]).alias("column"),
@@ -81,7 +83,8 @@ def check_table(
         )
         for c in checks
         # a column the file lacks: only its blanks, and only when it is optional (a required one is missing_column)
-        if c.column in table.headers or (c.column not in required and c.rule in ("missing_value", "derived_value"))
+        if flagged.height
+        and (c.column in table.headers or (c.column not in required and c.rule in ("missing_value", "derived_value")))
     ]
     found = (
         pl.concat(parts).sort(["row", "_order"], maintain_order=True).collect(engine=ENGINE)
