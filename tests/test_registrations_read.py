@@ -101,3 +101,35 @@ def test_unusable(tmp_path, data):
     p.write_bytes(data)
     with pytest.raises(InputError):
         read_table(p, "registrations")
+
+
+def test_gbk_file_whose_start_is_plain_ascii_is_read_as_gbk(tmp_path):
+    """The first 80 KB decode as UTF-8 too: the GBK bytes further down decide, and nothing turns to mojibake."""
+    rows = [f"A{i},name{i}" for i in range(10_000)] + ["甲1,张三"]
+    p = tmp_path / "gbk.csv"
+    p.write_bytes(("candidate_no,name\n" + "\n".join(rows)).encode("gbk"))
+    frame = read_table(p, "registrations").frame
+    assert frame.height == 10_001
+    assert frame.row(-1) == (10_002, "甲1", "张三")
+
+
+def test_utf8_character_cut_by_the_first_look_and_a_ragged_last_line(tmp_path):
+    """Read right with a character split in two where the separator is guessed and the widest line the last."""
+    head = "考生号;姓名  \n" + "".join(f"甲{i};乙{'中' * 30}\n" for i in range(1_000))  # byte 80,000 inside 中
+    p = tmp_path / "cut.csv"
+    p.write_bytes((head + "丙9;丁;多余\n").encode())
+    t = read_table(p, "registrations", keep_unknown=True)
+    assert t.frame.height == 1_001
+    assert t.frame.row(-1)[:3] == (1_002, "丙9", "丁")
+    assert t.frame.row(0)[:3] == (2, "甲0", "乙" + "中" * 30)
+
+
+def test_trailing_blank_rows_far_beyond_the_last_filled_one_are_dropped(tmp_path):
+    p = tmp_path / "blank.csv"
+    p.write_text("考生号,姓名\nA1,甲\n\n, \nA2,乙\n" + ",\n" * 5_000, encoding="utf-8")
+    assert read_table(p, "registrations").frame.rows() == [
+        (2, "A1", "甲"),
+        (3, None, None),
+        (4, None, " "),
+        (5, "A2", "乙"),
+    ]
