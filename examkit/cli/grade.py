@@ -23,6 +23,7 @@ from examkit.run.grade_server import (
     params_file_for,
     port_in_use,
     voila_command,
+    voila_env,
 )
 from examkit.settings.params import load_batch_params
 
@@ -36,13 +37,15 @@ def cli_grade(args) -> int:
     port = int(args.port) if getattr(args, "port", None) else free_port()
     if port_in_use(port):
         raise ConfigError(t("grade_app.port_busy", port=port))
-    env = {
-        **os.environ,
-        ENV_PARAMS: str(params_file),
-        ENV_GRADER: str(getattr(args, "grader", None) or ""),
-        "EXAMKIT_LANG": str(values.get("lang") or get_lang()),
-        "PYTHONIOENCODING": "utf-8",
-    }
+    env = voila_env(
+        {
+            **os.environ,
+            ENV_PARAMS: str(params_file),
+            ENV_GRADER: str(getattr(args, "grader", None) or ""),
+            "EXAMKIT_LANG": str(values.get("lang") or get_lang()),
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
     log = tempfile.TemporaryFile(mode="w+b")  # Voilà's own log: shown only if it fails to start
     proc = subprocess.Popen(
         voila_command(app_notebook(), port),

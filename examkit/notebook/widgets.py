@@ -24,6 +24,16 @@ _OK = '<span style="color:#1b5e20">{}</span>'
 _MUTED = '<span style="color:#555">{}</span>'
 
 
+def _fluid(width: str) -> W.Layout:
+    """As wide as ``width`` on a laptop, never wider than the screen (a 375 px phone)."""
+    return W.Layout(width=width, max_width="100%")
+
+
+def _row(children: list) -> W.HBox:
+    """A row that wraps onto the next line when the screen is too narrow for it."""
+    return W.HBox(children, layout=W.Layout(flex_flow="row wrap", align_items="center", max_width="100%"))
+
+
 def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
@@ -31,7 +41,16 @@ def _fmt(value: float | None) -> str:
 class GradingForm(W.VBox):
     """Grade one batch candidate by candidate: bounded mark inputs, live total, flags, search, progress."""
 
-    def __init__(self, gradebook: Gradebook, batch: str, *, grader: str = "", lang: str | None = None) -> None:
+    def __init__(
+        self,
+        gradebook: Gradebook,
+        batch: str,
+        *,
+        grader: str = "",
+        lang: str | None = None,
+        grader_locked: bool = False,
+    ) -> None:
+        """``grader_locked``: the name is fixed (the LAN page: it comes from the grader's link), not editable."""
         self.gradebook = gradebook
         self.batch = batch
         self.lang = lang or get_lang()
@@ -46,16 +65,25 @@ class GradingForm(W.VBox):
         self.round: int | None = 1
         tr = self._t
 
+        self.grader_locked = grader_locked
+        self._locked_name = grader
         self.grader_box = W.Text(
-            value=grader, description=tr("grading.grader"), placeholder=tr("grading.grader_placeholder")
+            value=grader,
+            description=tr("grading.grader"),
+            placeholder=tr("grading.grader_placeholder"),
+            disabled=grader_locked,
+            layout=_fluid("28em"),
         )
-        self.search_box = W.Text(description=tr("grading.search"), placeholder=tr("grading.search_placeholder"))
-        self.matches = W.Dropdown(description=tr("grading.candidate"), options=[], layout=W.Layout(width="28em"))
-        self.next_button = W.Button(description=tr("grading.next_ungraded"), icon="forward")
+        self.search_box = W.Text(
+            description=tr("grading.search"), placeholder=tr("grading.search_placeholder"), layout=_fluid("22em")
+        )
+        self.matches = W.Dropdown(description=tr("grading.candidate"), options=[], layout=_fluid("28em"))
+        self.next_button = W.Button(description=tr("grading.next_ungraded"), icon="forward", layout=_fluid("14em"))
         self.absent_button = W.ToggleButton(description=tr("grading.absent"))
         self.void_button = W.ToggleButton(description=tr("grading.void"))
         self.inputs: dict[str, W.Text] = {}
         self.item_errors: dict[str, W.HTML] = {}
+        self.item_states: dict[str, W.HTML] = {}  # "saved 10:42:07" per mark, so a phone shows it beside the field
         self.item_hints: dict[str, W.HTML] = {}
         rows = []
         for item in self.rubric.items:
@@ -63,16 +91,18 @@ class GradingForm(W.VBox):
                 description=item.name(self.lang),
                 placeholder=f"0–{item.max:g}",
                 continuous_update=False,
-                layout=W.Layout(width="22em"),
+                layout=_fluid("22em"),
                 style={"description_width": "10em"},
             )
+            box.add_class("examkit-mark")  # the page's template gives these inputmode="decimal" (numeric keypad)
             hint = W.HTML(
                 _MUTED.format(html.escape(tr("grading.max_hint", max=f"{item.max:g}", step=f"{item.step:g}")))
             )
-            err = W.HTML()
+            err, state = W.HTML(), W.HTML()
             box.observe(lambda change, item_id=item.id: self._on_mark(item_id, change), names="value")
             self.inputs[item.id], self.item_errors[item.id], self.item_hints[item.id] = box, err, hint
-            rows.append(W.HBox([box, hint, err]))
+            self.item_states[item.id] = state
+            rows.append(_row([box, hint, state, err]))
         self.total_label = W.HTML()
         self.verdict_label = W.HTML()
         self.status_line = W.HTML()
@@ -93,21 +123,28 @@ class GradingForm(W.VBox):
             [
                 title,
                 *notes,
-                W.HBox([self.progress_bar, self.progress_label]),
+                _row([self.progress_bar, self.progress_label]),
                 self.grader_box,
-                W.HBox([self.search_box, self.matches, self.next_button]),
+                _row([self.search_box, self.matches, self.next_button]),
                 self.round_line,
-                W.HBox([self.absent_button, self.void_button]),
+                _row([self.absent_button, self.void_button]),
                 *rows,
-                W.HBox([self.total_label, self.verdict_label]),
+                _row([self.total_label, self.verdict_label]),
                 self.status_line,
-            ]
+            ],
+            layout=W.Layout(max_width="100%"),
         )
+        self.add_class("examkit-grading")
         self._set_options(self.candidate_list)
         self.refresh_progress()
         first = self._next(None) or (self.candidate_list.item(0, 0) if self.candidate_list.height else None)
         if first is not None:
             self.load(first)
+
+    @property
+    def grader(self) -> str:
+        """Who is recorded with each save: the fixed name when locked (whatever the browser sends), else the box."""
+        return self._locked_name if self.grader_locked else self.grader_box.value
 
     def _t(self, key: str, **fields: object) -> str:
         return t(key, self.lang, **fields)
@@ -165,6 +202,7 @@ class GradingForm(W.VBox):
             for item_id, box in self.inputs.items():
                 box.value = _fmt(marks[item_id].value)
                 self.item_errors[item_id].value = ""
+                self.item_states[item_id].value = ""
             self.versions = {item_id: m.version for item_id, m in marks.items()}
             self.absent_button.value = flag.value == "absent"
             self.void_button.value = flag.value == "void"
@@ -181,6 +219,7 @@ class GradingForm(W.VBox):
         if self._loading:
             return
         err = self.item_errors[item_id]
+        self.item_states[item_id].value = ""  # never "saved" beside a value that is not
         if self.current is None:
             err.value = _ERROR.format(html.escape(self._t("grading.pick_candidate")))
             return
@@ -190,7 +229,7 @@ class GradingForm(W.VBox):
         item = self.rubric.item(item_id)
         check = check_mark(change["new"], item, self.lang)
         if not check.ok:
-            err.value = _ERROR.format(html.escape(check.error))
+            err.value = _ERROR.format(html.escape(self._t("grading.not_saved", error=check.error)))
             self.status_line.value = _ERROR.format(html.escape(self._t("grading.not_saved", error=check.error)))
             self.refresh_total()
             return
@@ -200,7 +239,7 @@ class GradingForm(W.VBox):
                 self.current,
                 item_id,
                 check.value,
-                grader=self.grader_box.value,
+                grader=self.grader,
                 expected_version=self.versions.get(item_id, 0),
                 marking_round=self.round or 1,
             )
@@ -211,12 +250,13 @@ class GradingForm(W.VBox):
             err.value = _ERROR.format(html.escape(str(exc)))
             self.status_line.value = _ERROR.format(html.escape(str(exc)))
         except GradebookError as exc:
-            err.value = _ERROR.format(html.escape(str(exc)))
+            err.value = _ERROR.format(html.escape(self._t("grading.not_saved", error=str(exc))))
             self.status_line.value = _ERROR.format(html.escape(self._t("grading.not_saved", error=str(exc))))
         else:
             self.versions[item_id] = saved.version
             err.value = ""
             self._saved(saved.changed)
+            self.item_states[item_id].value = self.status_line.value
         self.refresh_total()
 
     def _show_value(self, item_id: str, value: float | None) -> None:
@@ -234,7 +274,7 @@ class GradingForm(W.VBox):
             return  # the other flag's button was switched on; its own handler saves
         try:
             saved = self.gradebook.set_flag(
-                self.batch, self.current, new, grader=self.grader_box.value, expected_version=self.flag_version
+                self.batch, self.current, new, grader=self.grader, expected_version=self.flag_version
             )
         except StaleWriteError as exc:
             self.status_line.value = _ERROR.format(html.escape(str(exc)))
@@ -273,7 +313,7 @@ class GradingForm(W.VBox):
         if self.double is None:
             return 1
         try:
-            rnd = self.gradebook.marking_round_for(self.batch, candidate_no, self.grader_box.value)
+            rnd = self.gradebook.marking_round_for(self.batch, candidate_no, self.grader)
         except GradebookError as exc:
             self.round_line.value = _ERROR.format(html.escape(str(exc)))
             return None
@@ -283,6 +323,10 @@ class GradingForm(W.VBox):
         return rnd
 
     def _on_grader(self, change: dict) -> None:
+        if self.grader_locked:  # a locked name cannot be changed from the browser, not even by a crafted message
+            if change["new"] != self._locked_name:
+                self.grader_box.value = self._locked_name
+            return
         if self.double is not None and self.current is not None and not self._loading:
             self.load(self.current)  # the round (and so the marks shown) depends on who grades
 
@@ -290,9 +334,9 @@ class GradingForm(W.VBox):
         """The next candidate to grade: the next ungraded, or in double marking the next with work for this grader."""
         if self.double is None:
             return next_ungraded(self.gradebook.results(self.batch), current)
-        if not self.grader_box.value.strip():
+        if not self.grader.strip():
             return None
-        todo = self.gradebook.to_mark(self.batch, self.grader_box.value)
+        todo = self.gradebook.to_mark(self.batch, self.grader)
         later = [c for c in todo if current is None or c > current]
         return (later or todo or [None])[0]
 
@@ -346,5 +390,9 @@ def grading_form(session) -> GradingForm | None:
 
     ensure(session.gradebook, session.batch_id, session.params, session.settings_dir)  # `double_marking: true`
     return GradingForm(
-        session.gradebook, session.batch_id, grader=str(session.params.get("grader") or ""), lang=session.lang
+        session.gradebook,
+        session.batch_id,
+        grader=str(session.params.get("grader") or ""),
+        lang=session.lang,
+        grader_locked=bool(session.params.get("grader_locked")),
     )

@@ -17,6 +17,7 @@ from examkit.core.notice import notice_for_batch
 from examkit.settings.resources import notebooks_dir
 
 APP_NOTEBOOK = "grade_app.ipynb"
+TEMPLATE = "examkit"  # examkit/run/voila_data/voila/templates/examkit: the lab template made for phones
 
 
 HOST = "127.0.0.1"
@@ -64,8 +65,15 @@ def params_file_for(batch: str, params_dir: str | os.PathLike | None) -> tuple[s
     return batch_id, path.resolve()
 
 
+def voila_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with examkit's Voilà template on the Jupyter data path (``--template=examkit`` finds it there)."""
+    data = str(Path(__file__).with_name("voila_data"))
+    return {**env, "JUPYTER_PATH": os.pathsep.join(filter(None, (data, env.get("JUPYTER_PATH"))))}
+
+
 def voila_command(notebook: Path, port: int) -> list[str]:
-    """The Voilà server command: localhost only, this port or fail, no browser, no tracebacks shown."""
+    """The Voilà server command: localhost only, this port or fail, no browser, no tracebacks shown,
+    examkit's template, no file of the notebook's folder served (``/voila/files/`` allows nothing)."""
     return [
         sys.executable,
         "-m",
@@ -77,6 +85,8 @@ def voila_command(notebook: Path, port: int) -> list[str]:
         "--Voila.port_retries=0",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
+        f"--template={TEMPLATE}",
+        "--VoilaConfiguration.file_allowlist=[]",
     ]
 
 
