@@ -36,7 +36,7 @@ HANDLERS = {
 }
 
 
-_LANG_FIRST = argparse.ArgumentParser(prog="examkit", add_help=False)
+_LANG_FIRST = argparse.ArgumentParser(prog="examkit", add_help=False, allow_abbrev=False)  # --lan is not --lang
 _LANG_FIRST.add_argument("--lang", default=None)
 
 

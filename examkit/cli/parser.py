@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         add_help=False,
+        allow_abbrev=False,  # ``grade --lan`` must never be read as an abbreviated ``--lang``
     )
     p.add_argument("-h", "--help", action="help", help=_h("cli.opt_help"))
     p.add_argument("--version", action="version", version=f"examkit {__version__}", help=_h("cli.opt_version"))
@@ -173,9 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = command(sub, "grade", "cli.cmd_grade")
     s.add_argument("--batch", required=True, help=_h("cli.opt_batch"))
-    s.add_argument("--grader", default=None, help=_h("cli.opt_grader_page"))
+    s.add_argument("--grader", action="append", default=None, help=_h("cli.opt_grader_page"))
     s.add_argument("--port", type=int, default=None, help=_h("cli.opt_port"))
     s.add_argument("--params-dir", default=None, help=_h("cli.opt_grade_params_dir"))
+    s.add_argument("--lan", action="store_true", help=_h("cli.opt_grade_lan"))
+    s.add_argument("--graders", default=None, metavar="FILE", help=_h("cli.opt_grade_graders"))
+    s.add_argument("--host", default=None, help=_h("cli.opt_grade_host"))
+    s.add_argument("--links-page", default=None, metavar="FILE", help=_h("cli.opt_grade_links_page"))
+    s.add_argument("--revoke", action="append", default=None, metavar="NAME", help=_h("cli.opt_grade_revoke"))
+    s.add_argument("--revoke-file", default=None, metavar="FILE", help=_h("cli.opt_grade_revoke_file"))
 
     _publicity_commands(sub, command)
     _gradebook_commands(sub, command)
