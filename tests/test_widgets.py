@@ -139,3 +139,17 @@ def test_report_mode_builds_no_form(gb):
     from types import SimpleNamespace
 
     assert grading_form(SimpleNamespace(params={"report_mode": True})) is None
+
+
+def test_a_locked_grader_name_cannot_be_changed_from_the_browser(gb):
+    """LAN links: the name comes from the token; a crafted widget update of the name box changes nothing."""
+    f = GradingForm(gb, B, grader="王老师", grader_locked=True)
+    assert f.grader_box.disabled
+    f.grader_box.value = "李老师"  # what a crafted comm_msg could do
+    assert f.grader_box.value == "王老师"
+    f.inputs["J1"].value = "12"
+    assert gb.mark(B, "A01", "J1").grader == "王老师"
+    assert "已保存" in f.item_states["J1"].value  # the saved state beside the mark itself
+    f.inputs["J2"].value = "99"
+    assert "未保存" in f.item_errors["J2"].value and "超过该项满分 15" in f.item_errors["J2"].value
+    assert f.item_states["J2"].value == ""

@@ -8,6 +8,7 @@ The graders file (``--graders FILE``) is one name per line, UTF-8 (a BOM is fine
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -58,7 +59,8 @@ def _write(path: Path, batch: str, entries: list[GraderToken]) -> None:
             json.dump(doc, fh, ensure_ascii=False, indent=1)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)  # hashes only, but nobody else's business
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)  # hashes only, but nobody else's business
 
 
 def issue_tokens(path: str | os.PathLike, batch: str, names: list[str]) -> dict[str, str]:
