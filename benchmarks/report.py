@@ -586,6 +586,10 @@ def render(res: dict) -> str:
         lines += [*_ceiling(res["ceiling"]), ""]
     if res.get("pytest"):
         lines += [*_pytest(res["pytest"]), ""]
+    if res.get("lan"):
+        from benchmarks.lan_bench import section
+
+        lines += [*section(res["lan"]), ""]
     if not res["config"]["quick"] and ANALYSIS.is_file():
         lines += [ANALYSIS.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines)

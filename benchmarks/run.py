@@ -20,7 +20,7 @@ from benchmarks import machine
 from benchmarks.measure import ROOT, interleaved, run_child
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
-SECTIONS = ("analytics", "notebooks", "size", "grading", "ceiling")
+SECTIONS = ("analytics", "notebooks", "size", "grading", "ceiling", "lan")
 TASKS = ("floor", "pandas", "examkit", "examkit_warm")
 GIB = 2**30
 
@@ -166,6 +166,15 @@ def main(argv: list[str] | None = None) -> int:
             s = run_child("grading", args)
             results["grading"] = {"ok": s.ok, "error": s.error, "peak_rss": s.peak_rss, **s.result, "stages": s.stages}
             _log("  grading: " + (f"save median {s.result['save_median_ms']:.2f} ms" if s.ok else str(s.error)))
+        if "lan" in sections:
+            from benchmarks import lan_bench
+
+            _log("6. grading in the exam room (LAN page)")
+            results["lan"] = lan_bench.measure(
+                work / "lan", graders=2 if a.quick else 8, marks=10 if a.quick else 50, log=_log
+            )
+            lan = results["lan"]
+            _log("  lan: " + (f"p95 {lan['p95_ms']:.0f} ms, lost {lan['lost']}" if lan["ok"] else str(lan["error"])))
         if "ceiling" in sections:
             from benchmarks import ceiling
 
