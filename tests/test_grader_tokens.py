@@ -165,3 +165,52 @@ def test_links_page_is_one_offline_file_with_a_qr_per_grader():
     assert "http://10.0.0.5:8866/?token=b" in page
     assert "@page" in page and "A4" in page
     assert "<script" not in page and "src=" not in page and "https://" not in page
+
+
+def _project(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    gradebook = tmp_path / "gb.sqlite"
+    (params / "2023-01.yaml").write_text(f'batch: "2023-01"\nlang: zh\ngradebook: {gradebook.as_posix()}\n', "utf-8")
+    return params, gradebook
+
+
+def _cli(capsys, *argv) -> tuple[int, str]:
+    from examkit.cli import main
+
+    code = main(["--lang", "zh", *map(str, argv)])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_cli_lan_options_are_checked_before_anything_starts(tmp_path, capsys):
+    params, _ = _project(tmp_path)
+    code, out = _cli(capsys, "grade", "--batch", "2023-01", "--lan", "--params-dir", params)
+    assert code == 2 and "--grader" in out and "--graders" in out
+    code, out = _cli(capsys, "grade", "--batch", "2023-01", "--graders", "x.txt", "--params-dir", params)
+    assert code == 2 and "--graders" in out and "--lan" in out
+    code, out = _cli(capsys, "grade", "--batch", "2023-01", "--grader", "甲", "--grader", "乙", "--params-dir", params)
+    assert code == 2 and "--lan" in out
+    bad = tmp_path / "graders.txt"
+    bad.write_text("甲\n甲\n", encoding="utf-8")
+    code, out = _cli(capsys, "grade", "--batch", "2023-01", "--lan", "--graders", bad, "--params-dir", params)
+    assert code == 2 and str(bad) in out and "第 2 行" in out
+    assert "Traceback" not in out
+
+
+def test_cli_revoke(tmp_path, capsys):
+    params, gradebook = _project(tmp_path)
+    code, out = _cli(capsys, "grade", "--batch", "2023-01", "--revoke", "甲", "--params-dir", params)
+    assert code == 2 and "grade-tokens.json" in out  # no links issued yet: said so, no traceback
+    path = tokens_file_for(gradebook, "2023-01")
+    tokens = issue_tokens(path, "2023-01", ["甲", "乙", "丙"])
+    names = tmp_path / "revoke.txt"
+    names.write_text("丙\n", encoding="utf-8")
+    code, out = _cli(
+        capsys, "grade", "--batch", "2023-01", "--revoke", "甲", "--revoke-file", names, "--params-dir", params
+    )
+    assert code == 0 and "甲" in out and "丙" in out
+    table = TokenTable(path)
+    assert (table.grader(tokens["甲"]), table.grader(tokens["乙"]), table.grader(tokens["丙"])) == (None, "乙", None)
+    code, out = _cli(capsys, "grade", "--batch", "2023-01", "--revoke", "丁", "--params-dir", params)
+    assert code == 2 and "丁" in out and "乙" in out

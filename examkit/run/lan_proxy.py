@@ -59,7 +59,6 @@ HOP_BY_HOP = frozenset(
         "Content-Encoding",
         "Accept-Encoding",
         "Cookie",
-        "Set-Cookie",
     )
 )
 SWEEP_S = 1.0  # how often open websockets are checked against the tokens file
@@ -187,7 +186,7 @@ class GateHandler(tornado.web.RequestHandler):
             return _refuse(self, 502)
         self.set_status(response.code, response.reason)
         for name, value in response.headers.get_all():
-            if name.lower() not in HOP_BY_HOP and name.lower() != "server":
+            if name.lower() not in HOP_BY_HOP and name.lower() not in ("server", "cookie"):
                 self.add_header(name, value)
         body = response.body or b""
         if page and token:
