@@ -80,8 +80,10 @@ async def _grader(
     ctx = await browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     page = await ctx.new_page()
     page.set_default_timeout(120_000)
-    await page.goto(url)
-    await page.wait_for_selector(".examkit-grading .examkit-mark input")
+    opened = time.perf_counter()
+    await page.goto(url, timeout=600_000)  # all kernels start at once: minutes on a busy 2-core machine
+    await page.wait_for_selector(".examkit-grading .examkit-mark input", timeout=600_000)
+    opened = time.perf_counter() - opened
     search = page.get_by_placeholder(t("grading.search_placeholder", "zh"))
 
     async def pick(cand: str) -> None:
@@ -122,7 +124,7 @@ async def _grader(
     )
     refused_shown = await row.locator("span[style*='b00020']").count() > 0
     await ctx.close()
-    return {"name": name, "latencies": latencies, "expected": expected, "refused_shown": refused_shown}
+    return {"name": name, "latencies": latencies, "expected": expected, "refused_shown": refused_shown, "open": opened}
 
 
 async def _drive(links: dict[str, str], assigned: dict[str, list[str]], items: list, marks: int, shared: str) -> list:
@@ -225,6 +227,7 @@ def measure(work: Path, graders: int = 8, marks: int = 50, log=print) -> dict:
         "p50_ms": percentile(lat, 0.5) * 1000,
         "p95_ms": percentile(lat, 0.95) * 1000,
         "max_ms": max(lat) * 1000,
+        "open_max_s": max(r["open"] for r in results),
         "lost": lost,
         "wrong_grader": wrong_grader,
         "conflict_version": shared_mark.version,
@@ -256,7 +259,8 @@ def section(res: dict) -> list[str]:
         "",
         "| figure | value |",
         "|---|---:|",
-        f"| marks saved through the page | {res['saves']:,} in {res['wall_s']:.0f} s |",
+        f"| all {g} pages opened at once: the last one usable after | {res['open_max_s']:.0f} s |",
+        f"| marks saved through the page | {res['saves']:,} in {res['wall_s']:.0f} s (page opening included) |",
         f"| save-to-confirmation: median | {res['p50_ms']:.0f} ms |",
         f"| save-to-confirmation: p95 | {res['p95_ms']:.0f} ms |",
         f"| save-to-confirmation: slowest | {res['max_ms']:.0f} ms |",

@@ -157,6 +157,26 @@ def test_only_widget_messages_reach_the_kernel():
     assert not client_message_allowed(b"\x00\x00")
 
 
+def _v1(channel: str, msg_type: str) -> bytes:
+    parts = [channel.encode(), json.dumps({"msg_type": msg_type, "msg_id": "1"}).encode(), b"{}", b"{}", b"{}"]
+    offsets, pos = [], 8 * (len(parts) + 2)
+    for part in parts:
+        offsets.append(pos)
+        pos += len(part)
+    offsets.append(pos)
+    return struct.pack(f"<{len(offsets) + 1}Q", len(offsets), *offsets) + b"".join(parts)
+
+
+def test_the_v1_binary_protocol_is_filtered_too():
+    """What JupyterLab's services send by default (v1.kernel.websocket.jupyter.org)."""
+    assert client_message_allowed(_v1("shell", "comm_msg"), v1=True)
+    assert client_message_allowed(_v1("shell", "kernel_info_request"), v1=True)
+    assert not client_message_allowed(_v1("shell", "execute_request"), v1=True)
+    assert not client_message_allowed(_v1("control", "comm_msg"), v1=True)
+    assert not client_message_allowed(_msg("comm_msg"), v1=True)  # text is not a v1 frame
+    assert not client_message_allowed(_v1("shell", "comm_msg")[:20], v1=True)
+
+
 def test_links_page_is_one_offline_file_with_a_qr_per_grader():
     page = links_page(
         "2023-01", {"王老师": "http://10.0.0.5:8866/?token=a", "李<老师>": "http://10.0.0.5:8866/?token=b"}

@@ -10,7 +10,8 @@ Voilà listens on 127.0.0.1 only; this proxy listens on the LAN address and is t
 - the page request reaches Voilà with the client's query replaced by ``token=<the verified token>``:
   the kernel resolves the grader from it (``QUERY_STRING``), so a typed name or parameter cannot
   impersonate anyone;
-- client → kernel websocket messages pass only on the shell channel and only as the widget
+- client → kernel websocket messages (Jupyter's v1 binary protocol or the legacy JSON one, read
+  either way) pass only on the shell channel and only as the widget
   messages ipywidgets needs: no ``execute_request``, so no code runs, whatever the browser sends;
 - the tokens file is re-read when it changes: a revoked token fails at once for new requests and
   new websockets, and its open websockets are closed within ``SWEEP_S``.
@@ -38,6 +39,7 @@ from tornado.ioloop import PeriodicCallback
 from examkit.core.i18n import t
 from examkit.io.grader_tokens import TokenTable, hash_token
 
+V1 = "v1.kernel.websocket.jupyter.org"  # Jupyter's binary kernel websocket protocol (the page prefers it)
 ALLOWED_SHELL = frozenset({"comm_msg", "comm_open", "comm_close", "comm_info_request", "kernel_info_request"})
 STATIC_PREFIXES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -65,10 +67,27 @@ SWEEP_S = 1.0  # how often open websockets are checked against the tokens file
 PAGE_TIMEOUT_S = 600.0  # the page request waits while the kernel runs the notebook
 
 
-def client_message_allowed(message: str | bytes) -> bool:
-    """Whether a browser → kernel websocket message (Jupyter's legacy JSON or binary framing) may pass."""
+def _v1_parts(message: bytes) -> tuple[str, dict]:
+    """Channel and header of a ``v1.kernel.websocket.jupyter.org`` frame: [n][offsets…] (little-endian
+    uint64), then channel, header, parent header, metadata, content, buffers."""
+    (count,) = struct.unpack("<Q", message[:8])
+    if not 3 <= count <= 1024:
+        raise ValueError("offsets")
+    offsets = struct.unpack(f"<{count}Q", message[8 : 8 * (count + 1)])
+    channel = message[offsets[0] : offsets[1]].decode("utf-8")
+    return channel, json.loads(message[offsets[1] : offsets[2]].decode("utf-8"))
+
+
+def client_message_allowed(message: str | bytes, v1: bool = False) -> bool:
+    """Whether a browser → kernel websocket message may pass: Jupyter's v1 binary protocol when ``v1``,
+    else the legacy framing (JSON text, or binary [nbufs][offsets][json][buffers] big-endian uint32)."""
     try:
-        if isinstance(message, bytes):  # [nbufs][offsets…][json msg][buffers…], big-endian uint32
+        if v1:
+            if not isinstance(message, bytes):
+                return False
+            channel, header = _v1_parts(message)
+            return channel == "shell" and header["msg_type"] in ALLOWED_SHELL
+        if isinstance(message, bytes):
             (nbufs,) = struct.unpack("!I", message[:4])
             offsets = struct.unpack(f"!{nbufs}I", message[4 : 4 + 4 * nbufs])
             end = offsets[1] if nbufs > 1 else len(message)
@@ -207,6 +226,7 @@ class ChannelsHandler(tornado.websocket.WebSocketHandler):
         self.gate = gate
         self.upstream: tornado.websocket.WebSocketClientConnection | None = None
         self.token: str | None = None
+        self.v1 = False
 
     async def get(self, kernel_id: str) -> None:
         token, _ = self.gate.token(self)
@@ -216,7 +236,9 @@ class ChannelsHandler(tornado.websocket.WebSocketHandler):
         await super().get(kernel_id)
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
-        return None  # Jupyter's legacy framing: JSON the gate can read (the page falls back to it)
+        """The page's v1 protocol when it asks for it (refusing it breaks its handshake), else legacy JSON."""
+        self.v1 = V1 in subprotocols
+        return V1 if self.v1 else None
 
     async def open(self, kernel_id: str) -> None:
         request = tornado.httpclient.HTTPRequest(
@@ -225,9 +247,17 @@ class ChannelsHandler(tornado.websocket.WebSocketHandler):
         )
         try:
             self.upstream = await tornado.websocket.websocket_connect(
-                request, on_message_callback=self._from_kernel, max_message_size=256 << 20
+                request,
+                on_message_callback=self._from_kernel,
+                max_message_size=256 << 20,
+                subprotocols=[V1] if self.v1 else None,
             )
         except Exception:
+            self.close(1011)
+            return
+        if (self.upstream.selected_subprotocol == V1) != self.v1:  # both sides must speak the same framing
+            self.upstream.close()
+            self.upstream = None
             self.close(1011)
             return
         self.gate.sockets.add(self)
@@ -235,7 +265,7 @@ class ChannelsHandler(tornado.websocket.WebSocketHandler):
     def on_message(self, message: str | bytes) -> None:
         if self.upstream is None:
             return
-        if not client_message_allowed(message):
+        if not client_message_allowed(message, self.v1):
             self.gate.dropped += 1
             return
         self.upstream.write_message(message, binary=isinstance(message, bytes))
