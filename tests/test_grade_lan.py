@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -307,11 +308,32 @@ def test_without_a_valid_token_nothing_is_served(server):
         assert _get(base + path, cookie)[0] == 404, path
 
 
-def _ws(base: str, kernel_id: str, cookie: str | None):
+def _ws(base: str, kernel_id: str, cookie: str | None, v1: bool = False):
     import websocket
 
     url = base.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?session_id=test"
-    return websocket.create_connection(url, cookie=cookie, origin=base, timeout=30)
+    protocols = ["v1.kernel.websocket.jupyter.org"] if v1 else None
+    return websocket.create_connection(url, cookie=cookie, origin=base, timeout=30, subprotocols=protocols)
+
+
+def _v1(message: str) -> bytes:
+    """A legacy JSON message in the v1 binary framing the page itself uses."""
+    msg = json.loads(message)
+    parts = [msg["channel"].encode()] + [
+        json.dumps(msg[k]).encode() for k in ("header", "parent_header", "metadata", "content")
+    ]
+    offsets = [8 * (len(parts) + 2)]
+    for part in parts:
+        offsets.append(offsets[-1] + len(part))
+    return struct.pack(f"<{len(offsets) + 1}Q", len(offsets), *offsets) + b"".join(parts)
+
+
+def _msg_type(frame: str | bytes) -> str:
+    if isinstance(frame, str):
+        return json.loads(frame)["header"]["msg_type"]
+    (n,) = struct.unpack("<Q", frame[:8])
+    offsets = struct.unpack(f"<{n}Q", frame[8 : 8 * (n + 1)])
+    return json.loads(frame[offsets[1] : offsets[2]])["msg_type"]  # the v1 header part
 
 
 def _kernel_and_cookie(page) -> tuple[str, str]:
@@ -341,20 +363,23 @@ def test_the_websocket_runs_no_code(server, pages):
         _ws(base, kernel_id, other)  # a valid token, but not the one whose page started this kernel
 
     proof = root / "executed.txt"
-    ws = _ws(base, kernel_id, cookie)
-    code = f"open({str(proof)!r}, 'w').write('ran')"
-    ws.send(_request("execute_request", {"code": code, "silent": False, "store_history": False}))
-    ws.send(_request("kernel_info_request", {}))  # allowed: its reply proves the socket works
-    replies = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "kernel_info_reply" not in replies:
-        msg = json.loads(ws.recv())
-        replies.append(msg["header"]["msg_type"])
-    time.sleep(1.0)
-    ws.close()
-    assert "kernel_info_reply" in replies
-    assert "execute_reply" not in replies and "execute_input" not in replies
-    assert not proof.exists()
+    for v1 in (False, True):  # the legacy JSON framing, and the v1 binary one the page itself speaks
+        ws = _ws(base, kernel_id, cookie, v1=v1)
+        code = f"open({str(proof)!r}, 'w').write('ran')"
+        for message in (
+            _request("execute_request", {"code": code, "silent": False, "store_history": False}),
+            _request("kernel_info_request", {}),  # allowed: its reply proves the socket works
+        ):
+            ws.send_binary(_v1(message)) if v1 else ws.send(message)
+        replies = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "kernel_info_reply" not in replies:
+            replies.append(_msg_type(ws.recv()))
+        time.sleep(1.0)
+        ws.close()
+        assert "kernel_info_reply" in replies, v1
+        assert "execute_reply" not in replies and "execute_input" not in replies, v1
+        assert not proof.exists(), v1
 
 
 def test_a_revoked_link_stops_working_at_once(server, pages):
