@@ -26,6 +26,9 @@ HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 120.0  # how long Voilà may take to start listening
 
 
+KERNEL_IDLE_S = 900  # a page's kernel with no browser connected is shut down after 15 idle minutes
+
+
 STOP_TIMEOUT_S = 20.0  # how long Voilà may take to shut its kernels down before it is killed
 
 
@@ -73,7 +76,7 @@ def voila_env(env: dict[str, str]) -> dict[str, str]:
 
 def voila_command(notebook: Path, port: int) -> list[str]:
     """The Voilà server command: localhost only, this port or fail, no browser, no tracebacks shown,
-    examkit's template, no file of the notebook's folder served (``/voila/files/`` allows nothing)."""
+    examkit's template, no file of the notebook's folder served (``/voila/files/`` denies everything)."""
     return [
         sys.executable,
         "-m",
@@ -86,7 +89,12 @@ def voila_command(notebook: Path, port: int) -> list[str]:
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
         f"--template={TEMPLATE}",
-        "--VoilaConfiguration.file_allowlist=[]",
+        "--VoilaConfiguration.file_denylist=.*",  # /voila/files/ serves nothing at all
+        # a reloaded or closed page leaves its kernel behind (~180 MiB; the page's unload beacon does not
+        # always arrive): shut down kernels nobody is connected to after KERNEL_IDLE_S of idleness
+        f"--MappingKernelManager.cull_idle_timeout={KERNEL_IDLE_S}",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",
     ]
 
 
