@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import io
 import ipaddress
 import os
 import socket
 from collections.abc import Iterable
 
-from examkit.core.i18n import t
+from examkit.core.i18n import get_lang, t
 from examkit.io.write import atomic_write_text
+from examkit.report import style
 
 # private addresses, one per RFC 1918 block; nothing is sent to them (UDP connect only picks a route)
 PROBES = ("10.254.254.254", "192.168.254.254", "172.16.254.254")
@@ -72,31 +72,17 @@ def links_page(batch: str, links: dict[str, str], lang: str | None = None) -> st
     """One self-contained A4 page: per grader the name, the QR code (inline SVG) and the link."""
     import segno  # noqa: PLC0415  only --lan needs it
 
-    cards = []
+    cards: list[dict[str, str]] = []
     for name, url in links.items():
         svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
-        cards.append(
-            f'<section class="card"><h2>{html.escape(name)}</h2>{svg}<p class="url">{html.escape(url)}</p></section>'
-        )
-    title = html.escape(t("lan.page_title", lang, batch=batch))
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return f"""<!DOCTYPE html>
-<html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-<style>
-@page {{ size: A4; margin: 12mm; }}
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 0; color: #000; }}
-header p {{ font-size: 10pt; }}
-.cards {{ display: flex; flex-wrap: wrap; gap: 6mm; }}
-.card {{ width: 85mm; border: 1px solid #999; padding: 4mm; box-sizing: border-box; break-inside: avoid; }}
-.card h2 {{ margin: 0 0 2mm; font-size: 16pt; }}
-.card svg {{ width: 45mm; height: auto; display: block; }}
-.url {{ font-family: monospace; font-size: 7pt; word-break: break-all; margin: 2mm 0 0; }}
-</style></head><body>
-<header><h1>{title}</h1><p>{html.escape(t("lan.page_note", lang))} {stamp}</p></header>
-<div class="cards">{"".join(cards)}</div>
-</body></html>
-"""
+        cards.append({"name": name, "svg": svg, "url": url})
+    return style.render_page(
+        "grader_links.html.j2",
+        lang=style.html_lang(lang or get_lang()),
+        title=t("lan.page_title", lang, batch=batch),
+        note=f"{t('lan.page_note', lang)} {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}",
+        cards=cards,
+    )
 
 
 def write_links_page(path: str | os.PathLike, batch: str, links: dict[str, str], lang: str | None = None) -> None:
