@@ -262,7 +262,7 @@ def measure(work: Path, graders: int = 8, marks: int = 50, log=print) -> dict:
 
 def section(res: dict) -> list[str]:
     """The ``RESULTS.md`` section."""
-    title = "## 6. Grading in the exam room (LAN page, concurrent graders)"
+    title = "## 7. Grading in the exam room (LAN page, concurrent graders)"
     if not res.get("ok"):
         return [title, "", f"Failed: `{res.get('error')}`"]
     g, pk, idle = res["graders"], res["peak"], res["idle"]
