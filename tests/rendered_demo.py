@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 from factories import DemoProject, make_demo_project, tree_digest
+from live import chromium_executable
 
 if TYPE_CHECKING:
     from examkit.run.runner import RunReport
@@ -172,27 +173,6 @@ WIDTHS_JS = (
 IMAGES_JS = (
     """() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))"""
 )
-
-
-def chromium_executable() -> str:
-    """The Chromium to drive; skips (fails under CI=true) when there is none or no playwright."""
-    from examkit.report.render import find_chromium
-
-    path = os.environ.get("EXAMKIT_CHROMIUM") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    path = path or find_chromium()
-    problem = None
-    if not path:
-        problem = "no Chromium installed (apt-get install chromium fonts-noto-cjk)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright package is not installed (pip install -e .[dev])"
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the browser tests: {problem}")
-        pytest.skip(problem)
-    return str(path)
 
 
 @contextmanager

@@ -11,9 +11,7 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -21,10 +19,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import polars as pl
 import pytest
+from live import chromium_executable, free_port, grading_project, read_lines
 
 from examkit.core.i18n import t
 from examkit.report.render import CHROMIUM_FLAGS
@@ -33,7 +31,6 @@ from examkit.store.gradebook import Gradebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("EXAMKIT_CHROMIUM", "/usr/bin/chromium")
 BATCH = "2023-01"  # junior: J1..J6
 CANDIDATES = ["230100001", "230100002", "230100003", "230100004"]
 GRADERS = ["王老师", "李老师", "赵老师"]
@@ -42,63 +39,23 @@ SAVED = t("grading.saved", "zh", time="").strip()
 NOT_SAVED = t("grading.not_saved", "zh", error="").strip()
 
 
-def _need_browser() -> None:
-    reason = None
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        reason = f"no Chromium at {CHROMIUM} (install Debian's chromium package)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed (pip install -e .[dev])"
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser test cannot run in CI: {reason}")
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _read_lines(stream, out: queue.Queue) -> None:
-    for line in iter(stream.readline, ""):
-        out.put(line)
-    out.put(None)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``examkit grade --lan`` on 127.0.0.1 for three graders; yields (base url, links, gradebook, root)."""
-    _need_browser()
+    chromium_executable()  # skip (fail in CI) before starting a server no browser can reach
     root = tmp_path_factory.mktemp("lan")
-    params = root / "params"
-    params.mkdir()
-    gradebook = root / "gradebook.sqlite"
-    (params / f"{BATCH}.yaml").write_text(
-        f'batch: "{BATCH}"\nlang: zh\ngradebook: {gradebook.as_posix()}\n', encoding="utf-8"
+    params, gradebook = grading_project(
+        root, BATCH, dict(zip(CANDIDATES, ["张三", "李四", "王五", "赵六"], strict=True))
     )
-    regs = pl.DataFrame(
-        {
-            "batch": [BATCH] * 4,
-            "candidate_no": CANDIDATES,
-            "name": ["张三", "李四", "王五", "赵六"],
-            "level": ["junior"] * 4,
-        }
-    )
-    with Gradebook(gradebook) as gb:
-        gb.register(regs)
     (root / "graders.txt").write_text("\ufeff" + "\n".join(GRADERS[1:]) + "\n", encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "examkit", "grade", "--batch", BATCH, "--lan", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--grader", GRADERS[0], "--graders", str(root / "graders.txt")]
     cmd += ["--params-dir", str(params)]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "EXAMKIT_LANG": "zh"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", env=env)
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
+    threading.Thread(target=read_lines, args=(proc.stdout, lines), daemon=True).start()
     links: dict[str, str] = {}
     seen: list[str] = []
     ready = t("grade_app.how_to_stop", "zh")
@@ -129,7 +86,7 @@ def pages(server):
 
     _base, links, *_ = server
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
+        browser = pw.chromium.launch(executable_path=chromium_executable(), args=list(CHROMIUM_FLAGS))
         phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
         laptop = browser.new_context(viewport={"width": 1280, "height": 800})
         out = {}

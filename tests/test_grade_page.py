@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import polars as pl
 import pytest
+from live import chromium_executable, free_port, grading_project, read_lines
 
 from examkit.core.grading import check_mark
 from examkit.core.i18n import t
@@ -27,59 +26,17 @@ from examkit.store.gradebook import Gradebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("EXAMKIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = list(CHROMIUM_FLAGS)  # the package's own launch flags (quiet, offline)
 BATCH = "2023-01"  # junior: items J1..J6
 TIMEOUT_MS = 90_000
 
 
-def _need_browser() -> None:
-    reason = None
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        reason = f"no Chromium at {CHROMIUM} (install Debian's chromium package)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "the playwright package is not installed (pip install -e .[dev])"
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser test cannot run in CI: {reason}")
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def project(tmp_path):
     """A project folder with params/2023-01.yaml and a gradebook holding three candidates."""
-    params = tmp_path / "params"
-    params.mkdir()
-    gradebook = tmp_path / "gradebook.sqlite"
-    (params / f"{BATCH}.yaml").write_text(
-        f'batch: "{BATCH}"\nlang: zh\ngradebook: {gradebook.as_posix()}\n', encoding="utf-8"
-    )
-    regs = pl.DataFrame(
-        {
-            "batch": [BATCH] * 3,
-            "candidate_no": ["230100001", "230100002", "230100003"],
-            "name": ["张三", "李四", "王五"],
-            "level": ["junior"] * 3,
-        }
-    )
-    with Gradebook(gradebook) as gb:
-        gb.register(regs)
+    names = {"230100001": "张三", "230100002": "李四", "230100003": "王五"}
+    _params, gradebook = grading_project(tmp_path, BATCH, names)
     return tmp_path, gradebook
-
-
-def _read_lines(stream, out: queue.Queue) -> None:
-    for line in iter(stream.readline, ""):
-        out.put(line)
-    out.put(None)
 
 
 def _wait_for_line(lines: queue.Queue, needle: str, timeout: float = 120.0) -> str:
@@ -97,11 +54,11 @@ def _wait_for_line(lines: queue.Queue, needle: str, timeout: float = 120.0) -> s
 
 
 def test_grade_page_in_headless_chromium(project):
-    _need_browser()
+    chromium = chromium_executable()
     from playwright.sync_api import expect, sync_playwright
 
     root, gradebook = project
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "EXAMKIT_LANG": "zh"}
     proc = subprocess.Popen(
         [
@@ -125,14 +82,14 @@ def test_grade_page_in_headless_chromium(project):
         env=env,
     )
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
+    threading.Thread(target=read_lines, args=(proc.stdout, lines), daemon=True).start()
     rubric = load_rubric("junior")
     j1, j2 = rubric.item("J1"), rubric.item("J2")
     try:
         url = f"http://127.0.0.1:{port}/"
         assert url in _wait_for_line(lines, url)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(url)
