@@ -9,6 +9,17 @@ import pytest
 import rendered_demo
 from factories import DemoProject, tree_digest
 
+from examkit.core.i18n import set_lang
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> Iterator[None]:
+    """Every test starts in Chinese, the default, and leaves the process in it: a test (or a command run with
+    ``--lang en``) that switches to English changes a process-wide setting that later tests would inherit."""
+    set_lang("zh")
+    yield
+    set_lang("zh")
+
 
 @pytest.fixture(scope="session")
 def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProject]:

@@ -15,7 +15,6 @@ from factories import MARKS, graded_gradebook, marks_frame, registrations
 
 from examkit.core.certificates import parse_layout
 from examkit.core.exceptions import PublicityError
-from examkit.core.i18n import set_lang
 from examkit.core.notice import LEVELS
 from examkit.settings.policy import load_layout
 from examkit.store.gradebook import Gradebook
@@ -23,11 +22,6 @@ from examkit.store.gradebook import Gradebook
 B1, B3 = "2023-01", "2023-03"  # both junior
 D = dt.date
 LAYOUT = load_layout()  # the shipped example: {year}{level_code}{province_code}{site_code}{serial:06d}
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 def publish_and_end(g: Gradebook, batch: str, on: dt.date | None = None) -> dt.date:

@@ -11,13 +11,6 @@ from examkit.cli import main
 from examkit.core.i18n import set_lang
 from examkit.report.check import scan_dir, scan_text
 
-
-@pytest.fixture(autouse=True)
-def _zh():
-    yield
-    set_lang("zh")  # --lang en changes the process language: later tests (and reports) expect Chinese
-
-
 CLEAN = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>报告</title>
 <style>body{font-family:"PingFang SC",sans-serif} .x{background:url(data:image/png;base64,AAAA)}</style></head>

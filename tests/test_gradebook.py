@@ -9,7 +9,6 @@ import polars as pl
 import pytest
 
 from examkit.core.exceptions import GradebookError, RubricError, StaleWriteError
-from examkit.core.i18n import set_lang
 from examkit.core.notice import load_notice
 from examkit.io.tables import read_raw
 from examkit.settings.rubrics import load_rubric
@@ -17,11 +16,6 @@ from examkit.store.gradebook import Gradebook
 
 B = "2023-01"  # a junior batch: items J1..J6 with maxima 20, 15, 20, 15, 15, 15
 PASS = load_notice(2023).pass_mark
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 def registrations(n: int = 4, batch: str = B) -> pl.DataFrame:

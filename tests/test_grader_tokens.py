@@ -10,7 +10,6 @@ import struct
 import pytest
 
 from examkit.core.exceptions import ConfigError, InputError
-from examkit.core.i18n import set_lang
 from examkit.io.grader_tokens import (
     TokenTable,
     hash_token,
@@ -23,11 +22,6 @@ from examkit.io.grader_tokens import (
 from examkit.notebook.grade_page import lan_grader
 from examkit.run.lan import choose_address, links_page
 from examkit.run.lan_proxy import client_message_allowed
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 def test_tokens_are_random_and_stored_only_hashed(tmp_path):

@@ -16,17 +16,11 @@ from examkit.core.grading import (
     total,
     verdict,
 )
-from examkit.core.i18n import set_lang
 from examkit.core.notice import load_notice
 from examkit.core.rubric import Item
 from examkit.settings.rubrics import load_rubric
 
 ITEM = Item(id="J1", name_zh="来电受理", name_en="Inbound call handling", max=20, step=0.5, section="practical")
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,6 @@ def test_a_changed_file_is_checked_again_alone(folder, tmp_path):
 
 
 def test_a_changed_setting_or_language_checks_again(folder, tmp_path):
-    set_lang("zh")  # whatever an earlier test left
     chinese = _load(folder, InputStore(tmp_path / "store"))
     set_lang("en")
     try:

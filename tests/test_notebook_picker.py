@@ -9,20 +9,12 @@ import pytest
 import yaml
 
 from examkit.core.exceptions import ConfigError
-from examkit.core.i18n import set_lang
 from examkit.notebook import open as nb_open
 from examkit.notebook.open import FIXTURE, open_batch
 from examkit.notebook.picker import batch_picker
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_REGISTRATIONS = ROOT / "data" / "fixture" / "registrations" / "2023-01.xlsx"
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
 
 
 def _data_rows(xlsx: Path) -> int:

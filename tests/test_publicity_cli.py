@@ -11,16 +11,9 @@ from factories import graded_gradebook
 
 from examkit.cli import main
 from examkit.core import publicity
-from examkit.core.i18n import set_lang
 from examkit.store.gradebook import Gradebook
 
 B = "2023-01"
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    yield
-    set_lang("zh")  # --lang en changes the process language
 
 
 class Clock:

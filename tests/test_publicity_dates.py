@@ -25,13 +25,6 @@ LAST = PUBLISHED + dt.timedelta(days=DAYS - 1)
 AFTER = LAST + dt.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
-
-
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     c = Clock()

@@ -11,18 +11,12 @@ import pytest
 from factories import MARKS, graded_gradebook, marks_frame, registrations
 
 from examkit.core.exceptions import GradebookError, PublicityError
-from examkit.core.i18n import set_lang
 from examkit.store.gradebook import Gradebook
 
 B = "2023-01"  # junior: items J1..J6, maxima 20, 15, 20, 15, 15, 15, step 0.5
 PUBLISHED = dt.date(2023, 5, 1)
 DAYS = 7  # period 2023-05-01 … 2023-05-07 inclusive
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 # registrations(n): C001… of 44001; MARKS totals: C001 = 60 (pass), C002 = 59.5 (fail, near the line), C003 = 45 (fail)

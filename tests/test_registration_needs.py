@@ -67,13 +67,6 @@ def without(column: str, data: list[list[object]]) -> tuple[list[str], list[list
     return [h for h in HEADERS if h != column], [r[:i] + r[i + 1 :] for r in data]
 
 
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
-
-
 @pytest.fixture
 def schools(tmp_path: Path) -> Path:
     return xlsx(tmp_path / "院校名单.xlsx", SCHOOLS[0], SCHOOLS[1:])

@@ -103,13 +103,6 @@ def schools(tmp_path):
     return p
 
 
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
-
-
 def check(tmp_path, rows, **kw):
     reg = load_registrations(write_csv(tmp_path / "reg.csv", rows), **kw)
     return reg, {(f.row, f.column, f.rule) for f in reg.findings}

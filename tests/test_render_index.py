@@ -20,13 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "data" / "fixture"
 
 
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
-
-
 def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)

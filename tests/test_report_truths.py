@@ -19,13 +19,6 @@ from examkit.store.gradebook import Gradebook
 SENIOR = "2023-13"
 
 
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
-
-
 # --------------------------------------------------------------------------- rounding for display
 
 

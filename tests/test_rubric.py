@@ -8,15 +8,9 @@ from pathlib import Path
 import pytest
 
 from examkit.core.exceptions import RubricError
-from examkit.core.i18n import set_lang
 from examkit.core.notice import load_notice
 from examkit.settings.resources import default_params_dir
 from examkit.settings.rubrics import load_rubric
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 @pytest.fixture

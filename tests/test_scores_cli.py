@@ -11,7 +11,6 @@ import pytest
 from factories import registrations
 
 from examkit.cli import main
-from examkit.core.i18n import set_lang
 from examkit.core.notice import load_notice
 from examkit.store.gradebook import Gradebook
 
@@ -25,11 +24,6 @@ SHEET = [
     ["C004", "5", "5", "5", "5", "5", "5", "违纪"],
 ]
 GRADER = "李老师"
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 @pytest.fixture

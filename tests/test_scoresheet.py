@@ -10,7 +10,6 @@ import pytest
 import xlsxwriter
 
 from examkit.core.findings import ERROR, WARNING
-from examkit.core.i18n import set_lang
 from examkit.core.notice import load_notice
 from examkit.store.gradebook import Gradebook
 from examkit.store.scores import export_scores, import_scores
@@ -18,11 +17,6 @@ from examkit.store.scores import export_scores, import_scores
 B = "2023-01"  # junior: 来电受理 20, 客户信息录入 15, 业务咨询解答 20, 投诉受理 15, 工单处理 15, 服务规范与礼仪 15
 HEAD = ["考生号", "来电受理", "客户信息录入", "业务咨询解答", "投诉受理", "工单处理", "服务规范与礼仪", "状态"]
 FIXTURE = Path(__file__).resolve().parent.parent / "data" / "fixture"
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 @pytest.fixture

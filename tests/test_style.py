@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from examkit.core.i18n import set_lang
 from examkit.report import charts, style
 from examkit.report.check import scan_text
 from examkit.report.index import Headline, index_html
@@ -20,13 +19,6 @@ from examkit.report.render import render_html_text
 
 PKG = Path(__file__).resolve().parents[1] / "examkit"
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
 
 
 def _report() -> str:

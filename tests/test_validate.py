@@ -33,13 +33,6 @@ SCHOOLS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
-
-
 def run(capsys, *argv):
     rc = main(["validate", *map(str, argv)])
     out, err = capsys.readouterr()

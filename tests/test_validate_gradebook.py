@@ -20,13 +20,6 @@ PASS = {"J1": 12, "J2": 9, "J3": 12, "J4": 9, "J5": 9, "J6": 9}
 FAIL = {"J1": 9, "J2": 7, "J3": 9, "J4": 7, "J5": 7, "J6": 6}
 
 
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
-    yield
-    set_lang("zh")
-
-
 @pytest.fixture
 def gradebook(tmp_path):
     path = tmp_path / "gb.sqlite"

@@ -14,7 +14,6 @@ import pytest
 from factories import REG_HEADERS as HEADERS
 
 from examkit.core import idcard
-from examkit.core.i18n import set_lang
 from examkit.intake.registrations import load_registrations
 
 ID_1 = idcard.make("510703", dt.date(2004, 6, 1), 1)
@@ -26,11 +25,6 @@ SCHOOLS = [
     ["44001", "广州南方职业技术学院", "广东省", "是", "是", "HT-SZ-2022-0131", "南方职院、广州南方职院"],
     ["44901", "广州白云商贸学校", "广东省", "否", "否", None, None],
 ]
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 @pytest.fixture

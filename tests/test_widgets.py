@@ -7,17 +7,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from examkit.core.i18n import set_lang
 from examkit.core.notice import load_notice
 from examkit.notebook.widgets import GradingForm, grading_form
 from examkit.store.gradebook import Gradebook
 
 B = "2023-01"  # junior: J1..J6, maxima 20, 15, 20, 15, 15, 15
-
-
-@pytest.fixture(autouse=True)
-def _zh():
-    set_lang("zh")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from examkit.core.exceptions import ExamkitError
 from examkit.core.i18n import get_lang, set_lang, t
 from examkit.session.batch import BatchSession
-from examkit.session.year import from_gradebook, sheet_for
+from examkit.session.year import graded_in, sheet_for
 from examkit.settings.params import load_batch_params
 from examkit.store.entries import StoreStats
 
@@ -41,14 +41,11 @@ def ingest_batch(session: BatchSession) -> None:
     payments = session.path("payments")
     if payments is not None and payments.is_file():
         session.store.payments(payments)
-    if sheet_for(session.path("scores"), session.batch_id) is not None and not _graded(session):
+    gradebook = session.path("gradebook")
+    graded = gradebook is not None and graded_in(gradebook, session.batch_id)
+    if not graded and sheet_for(session.path("scores"), session.batch_id) is not None:
         session.passrates_inputs  # noqa: B018
     session.batch_theory_correct  # noqa: B018
-
-
-def _graded(session: BatchSession) -> bool:
-    path = session.path("gradebook")
-    return path is not None and from_gradebook(path, session.batch_id) is not None
 
 
 def ingest(

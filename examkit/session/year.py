@@ -136,15 +136,18 @@ def _count(excluded: object) -> int:
 
 def from_gradebook(path: Path, batch: str) -> BatchResults | None:
     """The batch's results and item marks from an existing gradebook, or None when it has no marks for it."""
-    if not path.is_file():
+    if not graded_in(path, batch):
         return None
-    gb = Gradebook(path)
-    try:
-        if batch not in gb.batches() or not gb.has_marks(batch):
-            return None
+    with Gradebook(path) as gb:
         return BatchResults(gb.results(batch), gb.item_marks(batch), "gradebook")
-    finally:
-        gb.close()
+
+
+def graded_in(path: Path, batch: str) -> bool:
+    """Whether the gradebook at ``path`` exists and holds marks for ``batch`` (nothing else is read)."""
+    if not path.is_file():
+        return False
+    with Gradebook(path) as gb:
+        return batch in gb.batches() and gb.has_marks(batch)
 
 
 def from_item_sheet(
